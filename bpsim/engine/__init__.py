@@ -1,0 +1,1 @@
+"""The NumPy engine: networks, losses, optimizers and training phases. Never imports Qt."""

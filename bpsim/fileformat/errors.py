@@ -1,0 +1,108 @@
+"""The one error a bad `.bpsim` file becomes, and the small helpers that word its messages.
+
+Every problem is reported as ``FILE: PLACE: MESSAGE`` so a student (or the command line)
+sees which file, where in it, and what was expected, from a single line of text.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+#: The place reported for problems with the top-level object itself (a missing key, …).
+TOP = "(top level)"
+
+
+class LessonFileError(ValueError):
+    """A `.bpsim` file (or a lesson about to be written as one) breaks a rule of the format.
+
+    ``place`` names where in the file (``layers[1].activation``), ``path`` which file;
+    both may be empty. ``str(error)`` is ``"FILE: PLACE: MESSAGE"`` with empty parts left out.
+    """
+
+    def __init__(self, message: str, *, place: str = "", path: Path | None = None) -> None:
+        self.message = message
+        self.place = place
+        self.path = path
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        parts = [str(self.path) if self.path is not None else "", self.place, self.message]
+        return ": ".join(part for part in parts if part)
+
+    def __str__(self) -> str:
+        # Computed on demand so ``with_path`` (which sets ``path`` later) shows up.
+        return self._text()
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # ValueError pickles only ``args``; keep the parts (multiprocessing, the CLI's workers).
+        return (_rebuild, (self.message, self.place, self.path))
+
+    def with_path(self, path: Path | None) -> LessonFileError:
+        """The same problem, naming ``path`` as the file (used once the file is known)."""
+        if path is None or self.path is not None:
+            return self
+        error = LessonFileError(self.message, place=self.place, path=path)
+        error.__cause__ = self.__cause__
+        return error
+
+
+def _rebuild(message: str, place: str, path: Path | None) -> LessonFileError:
+    return LessonFileError(message, place=place, path=path)
+
+
+def key_place(parent: str, key: object) -> str:
+    """The place of ``key`` inside the object at ``parent`` (``layers[1]`` + ``size``)."""
+    if isinstance(key, str) and key.isidentifier():
+        name = key
+    else:
+        name = f"[{show(key)}]"
+        return f"{parent}{name}" if parent else name
+    return f"{parent}.{name}" if parent else name
+
+
+def index_place(parent: str, index: int) -> str:
+    """The place of item ``index`` of the list at ``parent`` (``layers`` + 1)."""
+    return f"{parent}[{index}]"
+
+
+def show(value: object) -> str:
+    """A value as it looks in JSON, cut short so a message stays on one line."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        text = float.__repr__(value)
+    elif isinstance(value, int):
+        text = int.__repr__(value)
+        if len(text) > 40:
+            text = f"a {len(text)}-digit number"
+    elif isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        text = "'" + shown.replace("\n", "\\n") + "'"
+    elif isinstance(value, list | tuple):
+        text = "a list"
+    elif isinstance(value, dict):
+        text = "an object"
+    else:
+        text = f"a {type(value).__name__}"
+    return text
+
+
+def counted(n: int, noun: str) -> str:
+    """``"1 row"``, ``"2 rows"``, ``"3 biases"``: a count with its noun in the right number."""
+    if n == 1:
+        return f"{n} {noun}"
+    return f"{n} {noun}es" if noun.endswith("s") else f"{n} {noun}s"
+
+
+def one_of(choices: tuple[str, ...] | list[str]) -> str:
+    """``"a, b, c"``: the allowed words, in the order the spec lists them."""
+    return ", ".join(choices)
