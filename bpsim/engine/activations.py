@@ -35,15 +35,20 @@ class Activation:
         raise NotImplementedError
 
     def backprop(
-        self, grad_a: np.ndarray, z: np.ndarray, a: np.ndarray, out: np.ndarray
+        self,
+        grad_a: np.ndarray,
+        z: np.ndarray,
+        a: np.ndarray,
+        fprime: np.ndarray,
+        out: np.ndarray,
     ) -> np.ndarray:
-        """delta = ∂L/∂z from ∂L/∂a: grad_a · f'(z) for element-wise activations."""
-        self.derivative(z, a, out)
-        np.multiply(out, grad_a, out=out)
-        return out
+        """delta = ∂L/∂z from ∂L/∂a: grad_a · f'(z) for element-wise activations, with
+        f'(z) as :meth:`derivative` computed it during the forward pass."""
+        return np.multiply(grad_a, fprime, out=out)
 
     def __call__(self, z: np.ndarray) -> np.ndarray:
-        return self.apply(z, np.empty_like(z))
+        with np.errstate(over="ignore"):
+            return self.apply(z, np.empty_like(z))
 
 
 class Sigmoid(Activation):
@@ -52,10 +57,10 @@ class Sigmoid(Activation):
     derivative_formula = "σ'(z) = σ(z)·(1 − σ(z))"
 
     def apply(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
-        # 1/(1+e^-z) overflows harmlessly to 0 for very negative z; silence only that warning.
-        with np.errstate(over="ignore"):
-            np.negative(z, out=out)
-            np.exp(out, out=out)
+        # e^-z overflows harmlessly to inf for very negative z (giving σ = 0): callers
+        # run the engine under np.errstate(over="ignore") rather than paying for it here.
+        np.negative(z, out=out)
+        np.exp(out, out=out)
         out += 1.0
         np.reciprocal(out, out=out)
         return out
@@ -124,7 +129,12 @@ class Linear(Activation):
         return out
 
     def backprop(
-        self, grad_a: np.ndarray, z: np.ndarray, a: np.ndarray, out: np.ndarray
+        self,
+        grad_a: np.ndarray,
+        z: np.ndarray,
+        a: np.ndarray,
+        fprime: np.ndarray,
+        out: np.ndarray,
     ) -> np.ndarray:
         np.copyto(out, grad_a)
         return out
@@ -152,7 +162,12 @@ class Softmax(Activation):
         return out
 
     def backprop(
-        self, grad_a: np.ndarray, z: np.ndarray, a: np.ndarray, out: np.ndarray
+        self,
+        grad_a: np.ndarray,
+        z: np.ndarray,
+        a: np.ndarray,
+        fprime: np.ndarray,
+        out: np.ndarray,
     ) -> np.ndarray:
         # delta_j = a_j · (g_j − Σ_i g_i a_i): the Jacobian-vector product without the matrix.
         weighted = np.einsum("bi,bi->b", grad_a, a)[:, None]

@@ -41,16 +41,17 @@ class Loss:
         t: np.ndarray,
         z: np.ndarray,
         activation: Activation,
+        fprime: np.ndarray,
         grad_out: np.ndarray,
         out: np.ndarray,
     ) -> np.ndarray:
         """The output layer's delta ∂L/∂z = ∂L/∂o · ∂o/∂z; ∂L/∂o is left in ``grad_out``."""
         self.gradient(o, t, grad_out)
-        return activation.backprop(grad_out, z, o, out)
+        return activation.backprop(grad_out, z, o, fprime, out)
 
     def mean(self, o: np.ndarray, t: np.ndarray, z: np.ndarray) -> float:
         """The batch loss: the mean of the samples' losses."""
-        return float(self.per_sample(o, t, z).mean())
+        return float(np.add.reduce(self.per_sample(o, t, z))) / o.shape[0]
 
 
 class HalfSSE(Loss):
@@ -106,12 +107,13 @@ class BinaryCrossEntropy(Loss):
         t: np.ndarray,
         z: np.ndarray,
         activation: Activation,
+        fprime: np.ndarray,
         grad_out: np.ndarray,
         out: np.ndarray,
     ) -> np.ndarray:
         self.gradient(o, t, grad_out)
         if activation.name != "sigmoid":
-            return activation.backprop(grad_out, z, o, out)
+            return activation.backprop(grad_out, z, o, fprime, out)
         np.subtract(o, t, out=out)
         out /= o.shape[1]
         return out
@@ -145,6 +147,7 @@ class CrossEntropy(Loss):
         t: np.ndarray,
         z: np.ndarray,
         activation: Activation,
+        fprime: np.ndarray,
         grad_out: np.ndarray,
         out: np.ndarray,
     ) -> np.ndarray:

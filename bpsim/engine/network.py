@@ -17,6 +17,7 @@ import numpy as np
 
 from bpsim.engine.activations import Activation, get_activation
 from bpsim.engine.losses import Loss, get_loss
+from bpsim.engine.parameter_layout import ParameterLayout
 from bpsim.engine.spec import LayerSpec, Parameters, default_labels
 
 
@@ -35,8 +36,9 @@ class Trace:
     fprime: list[np.ndarray]  # f'(z) per neuron, (batch, size): ∂out/∂net
     grad_a: list[np.ndarray]  # ∂L/∂a per neuron, (batch, size): ∂E/∂out
     delta: list[np.ndarray]  # ∂L/∂z per neuron and sample, (batch, size)
-    weight_grads: list[np.ndarray]  # shaped like the weights: mean over the batch
-    bias_grads: list[np.ndarray]  # shaped like the biases
+    flat_grads: np.ndarray  # every gradient in parameter order (W0, b0, W1, …): the batch mean
+    weight_grads: list[np.ndarray]  # views of flat_grads shaped like the weights
+    bias_grads: list[np.ndarray]  # views of flat_grads shaped like the biases
     sample_losses: np.ndarray = field(default_factory=lambda: np.zeros(0))
     loss: float = float("nan")
     forward_done: int = 0  # how many layers after the input have z and a
@@ -44,11 +46,20 @@ class Trace:
 
     @property
     def batch_size(self) -> int:
-        return int(self.indices.shape[0])
+        return len(self.indices)
+
+    def gradient_arrays(self) -> list[np.ndarray]:
+        """The gradients in parameter-array order W0, b0, W1, b1, …"""
+        out: list[np.ndarray] = []
+        for gw, gb in zip(self.weight_grads, self.bias_grads, strict=True):
+            out += [gw, gb]
+        return out
 
 
 def copy_trace(trace: Trace) -> Trace:
     """A deep copy, for snapshots that must not change when training goes on."""
+    flat = trace.flat_grads.copy()
+    views = ParameterLayout([g.shape for g in trace.gradient_arrays()]).views(flat)
     return Trace(
         indices=trace.indices.copy(),
         z=[v.copy() for v in trace.z],
@@ -57,8 +68,9 @@ def copy_trace(trace: Trace) -> Trace:
         fprime=[v.copy() for v in trace.fprime],
         grad_a=[v.copy() for v in trace.grad_a],
         delta=[v.copy() for v in trace.delta],
-        weight_grads=[v.copy() for v in trace.weight_grads],
-        bias_grads=[v.copy() for v in trace.bias_grads],
+        flat_grads=flat,
+        weight_grads=views[0::2],
+        bias_grads=views[1::2],
         sample_losses=trace.sample_losses.copy(),
         loss=trace.loss,
         forward_done=trace.forward_done,
@@ -83,27 +95,35 @@ class Network:
         self.loss: Loss = get_loss(loss)
         self.labels = default_labels(layers)
         self.masks: list[np.ndarray | None] = [layer.mask for layer in layers[1:]]
-        self.weights: list[np.ndarray] = []
-        self.biases: list[np.ndarray] = []
+        shapes: list[tuple[int, ...]] = []
+        for prev, layer in zip(layers[:-1], layers[1:], strict=True):
+            shapes += [(layer.size, prev.size), (layer.bias_count(),)]
+        self.layout = ParameterLayout(shapes)
+        self.flat, self._arrays = self.layout.new()
+        self.weights: list[np.ndarray] = self._arrays[0::2]
+        self.biases: list[np.ndarray] = self._arrays[1::2]
         self.set_parameters(parameters)
 
     # -- parameters ------------------------------------------------------------------
 
     def set_parameters(self, parameters: Parameters) -> None:
-        """Replace all weights and biases by copies of ``parameters``."""
-        self.weights = [np.array(w, dtype=np.float64) for w in parameters.weights]
-        self.biases = [np.array(b, dtype=np.float64) for b in parameters.biases]
+        """Copy ``parameters`` in (the arrays keep their identity: views stay valid)."""
+        given = parameters.arrays()
+        if len(given) != len(self._arrays):
+            raise ValueError(f"expected {len(self._arrays) // 2} weight matrices")
+        for n, (target, source) in enumerate(zip(self._arrays, given, strict=True)):
+            source = np.asarray(source, dtype=np.float64)
+            if source.size != target.size or (source.size and source.shape != target.shape):
+                raise ValueError(f"parameter array {n}: expected shape {target.shape}, got {source.shape}")
+            np.copyto(target, source.reshape(target.shape))
 
     def parameters(self) -> Parameters:
         """A copy of the current weights and biases."""
         return Parameters([w.copy() for w in self.weights], [b.copy() for b in self.biases])
 
     def parameter_arrays(self) -> list[np.ndarray]:
-        """The live arrays in the fixed order W0, b0, W1, b1, … (what the optimizer sees)."""
-        out: list[np.ndarray] = []
-        for w, b in zip(self.weights, self.biases, strict=True):
-            out += [w, b]
-        return out
+        """The live arrays in the fixed order W0, b0, W1, b1, … (views of ``flat``)."""
+        return self._arrays
 
     def trainable_flags(self) -> list[bool]:
         """Whether each array of :meth:`parameter_arrays` is trained (not frozen)."""
@@ -138,6 +158,7 @@ class Network:
         """Buffers for a pass over one batch, with the inputs in place as a[0]."""
         n = inputs.shape[0]
         shapes = [(n, size) for size in self.sizes]
+        flat, views = self.layout.new()
         return Trace(
             indices=indices,
             z=[np.zeros(s) for s in shapes],
@@ -146,8 +167,9 @@ class Network:
             fprime=[np.zeros(s) for s in shapes],
             grad_a=[np.zeros(s) for s in shapes],
             delta=[np.zeros(s) for s in shapes],
-            weight_grads=[np.zeros_like(w) for w in self.weights],
-            bias_grads=[np.zeros_like(b) for b in self.biases],
+            flat_grads=flat,
+            weight_grads=views[0::2],
+            bias_grads=views[1::2],
         )
 
     def forward_layer(self, trace: Trace, k: int) -> None:
@@ -168,7 +190,7 @@ class Network:
         trace.backward_done = 0
         if k == self.depth:
             trace.sample_losses = self.loss.per_sample(trace.a[k], trace.targets, z)
-            trace.loss = float(trace.sample_losses.mean())
+            trace.loss = float(np.add.reduce(trace.sample_losses)) / trace.batch_size
 
     def backward_layer(self, trace: Trace, k: int) -> None:
         """Backward through layer k: sets its deltas and the gradients of the weights and
@@ -181,25 +203,34 @@ class Network:
         assert act is not None
         if k == self.depth:
             self.loss.output_delta(
-                trace.a[k], trace.targets, trace.z[k], act, trace.grad_a[k], trace.delta[k]
+                trace.a[k],
+                trace.targets,
+                trace.z[k],
+                act,
+                trace.fprime[k],
+                trace.grad_a[k],
+                trace.delta[k],
             )
         else:
             np.matmul(trace.delta[k + 1], self.weights[k], out=trace.grad_a[k])
-            act.backprop(trace.grad_a[k], trace.z[k], trace.a[k], trace.delta[k])
+            act.backprop(trace.grad_a[k], trace.z[k], trace.a[k], trace.fprime[k], trace.delta[k])
         n = trace.batch_size
         delta = trace.delta[k]
         gw = trace.weight_grads[k - 1]
         np.matmul(delta.T, trace.a[k - 1], out=gw)
-        gw /= n  # the batch loss is the mean of the samples' losses
+        if n != 1:
+            gw /= n  # the batch loss is the mean of the samples' losses
         mask = self.masks[k - 1]
         if mask is not None:
             gw *= mask
         mode = self.layers[k].bias
         if mode == "per_neuron":
-            np.divide(delta.sum(axis=0), n, out=trace.bias_grads[k - 1])
+            gb = np.add.reduce(delta, axis=0, out=trace.bias_grads[k - 1])
+            if n != 1:
+                gb /= n
         elif mode == "shared":
             # One bias feeds every neuron of the layer, so its gradient is their sum.
-            trace.bias_grads[k - 1][0] = delta.sum() / n
+            trace.bias_grads[k - 1][0] = float(np.add.reduce(delta, axis=None)) / n
         trace.backward_done = self.depth - k + 1
 
     def forward(self, trace: Trace) -> float:
@@ -218,6 +249,10 @@ class Network:
         """The output layer's net inputs z and activations a for some samples, leaving
         every trace alone (validation, decision maps, gradient checks)."""
         a = np.asarray(inputs, dtype=np.float64)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            return self._outputs(a)
+
+    def _outputs(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         z = a
         for k in range(1, self.depth + 1):
             z = a @ self.weights[k - 1].T
@@ -231,4 +266,5 @@ class Network:
     def loss_on(self, inputs: np.ndarray, targets: np.ndarray) -> float:
         """The mean loss over some samples."""
         z, a = self.outputs(inputs)
-        return self.loss.mean(a, np.asarray(targets, dtype=np.float64), z)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return self.loss.mean(a, np.asarray(targets, dtype=np.float64), z)

@@ -307,8 +307,10 @@ class Optimizer:
         into pending buffers; neither ``params`` nor the current state changes.
 
         A non-trainable parameter gets Δ = 0 and its state does not advance, like a
-        PyTorch tensor whose ``grad`` is ``None``. Over- and underflow are not warned
-        about: they show up as non-finite Δ, which the caller checks.
+        PyTorch tensor whose ``grad`` is ``None``. Over- and underflow show up as
+        non-finite Δ, which the caller checks; the trainer runs this under
+        ``np.errstate`` so NumPy does not also warn (a context here would cost more than
+        the update of a small network).
         """
         n = len(self._shapes)
         if not len(params) == len(grads) == len(trainable) == len(deltas) == n:
@@ -320,23 +322,22 @@ class Optimizer:
         pending_steps = self._pending_steps
         decayed = self._decayed
         done: list[int] = []
-        with np.errstate(all="ignore"):
-            for i in range(n):
-                delta = deltas[i]
-                if not trainable[i]:
-                    delta.fill(0.0)
-                    continue
-                step = steps[i] + 1
-                pending_steps[i] = step
-                done.append(i)
-                if delta.size == 0:
-                    continue
-                g = grads[i]
-                if weight_decay != 0:
-                    # grad.add(param, alpha=weight_decay)
-                    g = np.multiply(params[i], weight_decay, out=decayed[i])
-                    np.add(grads[i], g, out=g)
-                self._update(i, step, g, delta)
+        for i in range(n):
+            delta = deltas[i]
+            if not trainable[i]:
+                delta.fill(0.0)
+                continue
+            step = steps[i] + 1
+            pending_steps[i] = step
+            done.append(i)
+            if delta.size == 0:
+                continue
+            g = grads[i]
+            if weight_decay != 0:
+                # grad.add(param, alpha=weight_decay)
+                g = np.multiply(params[i], weight_decay, out=decayed[i])
+                np.add(grads[i], g, out=g)
+            self._update(i, step, g, delta)
         self._proposal = (done, self.buffer_names())
 
     def commit(self) -> None:

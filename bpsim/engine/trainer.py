@@ -24,7 +24,7 @@ import numpy as np
 from bpsim.engine.history import History
 from bpsim.engine.initializers import initial_parameters
 from bpsim.engine.network import Network, Trace, copy_trace
-from bpsim.engine.optimizers import Optimizer, make_optimizer
+from bpsim.engine.parameter_layout import OptimizerRunner
 from bpsim.engine.spec import Lesson, OptimizerSpec, Parameters, TrainingSpec
 
 T = TypeVar("T")
@@ -139,6 +139,8 @@ class Trainer:
         self._new_optimizer()
         self.history = History()
         self._traces: dict[int, Trace] = {}
+        self._batch_cache: list[np.ndarray] = []
+        self._batch_cache_key: tuple[int, int] | None = None
         self.trace: Trace | None = None
         self.phase = Phase.READY
         self.override: np.ndarray | None = None  # a batch the user picked for the next step
@@ -150,9 +152,12 @@ class Trainer:
     # -- set-up ----------------------------------------------------------------------
 
     def _new_optimizer(self) -> None:
-        shapes = [a.shape for a in self.network.parameter_arrays()]
-        self.optimizer: Optimizer = make_optimizer(self.optimizer_spec, shapes)
-        self.last_update = [np.zeros(s) for s in shapes]
+        layout = self.network.layout
+        self.optimizer = OptimizerRunner(
+            self.optimizer_spec, layout, self.network.trainable_flags()
+        )
+        self.flat_update, self.last_update = layout.new()  # Δ of the last update
+        self._scratch = np.zeros(layout.total)
 
     def _reset_counters(self) -> None:
         self.epoch = 0  # completed epochs
@@ -183,12 +188,22 @@ class Trainer:
         rng = np.random.Generator(np.random.PCG64([self.training.seed, epoch]))
         return self.train_idx[rng.permutation(len(self.train_idx))]
 
+    def _batches(self) -> list[np.ndarray]:
+        """The current epoch's batches, computed once per epoch (once for good when the
+        order never changes), so a step does not redo the shuffle or the slicing."""
+        key = (self.epoch if self.training.shuffle else -1, self.batch_size)
+        if self._batch_cache_key != key:
+            order = self.epoch_order(self.epoch)
+            size = self.batch_size
+            self._batch_cache = [order[i : i + size] for i in range(0, len(order), size)]
+            self._batch_cache_key = key
+        return self._batch_cache
+
     def next_batch(self) -> np.ndarray:
         """The rows the next forward pass will use."""
         if self.override is not None:
             return self.override
-        start = self.batch_index * self.batch_size
-        return self.epoch_order(self.epoch)[start : start + self.batch_size]
+        return self._batches()[self.batch_index]
 
     def select_samples(self, rows: list[int] | np.ndarray | None) -> None:
         """Make the next step use these rows of the data set (None: back to the epoch order).
@@ -213,13 +228,19 @@ class Trainer:
         if trace is None:
             trace = self.network.new_trace(self.inputs[rows], self.targets[rows], rows)
             self._traces[len(rows)] = trace
-        else:
+        elif trace.indices is not rows:  # the same cached batch needs no copying
             np.take(self.inputs, rows, axis=0, out=trace.a[0])
             np.take(self.targets, rows, axis=0, out=trace.targets)
             trace.indices = rows
         trace.forward_done = trace.backward_done = 0
-        trace.loss = math.nan
         return trace
+
+    def data_changed(self) -> None:
+        """The data set's values were edited: forget every cached batch."""
+        self._traces.clear()
+        self._batch_cache_key = None
+        self.trace = None
+        self.phase = Phase.READY
 
     def _begin_pass(self) -> Trace:
         """Start (or restart) the forward pass of the current step."""
@@ -292,10 +313,7 @@ class Trainer:
     def gradients(self) -> list[np.ndarray]:
         """The last backward pass's gradients in parameter-array order (W0, b0, W1, …)."""
         assert self.trace is not None
-        out: list[np.ndarray] = []
-        for gw, gb in zip(self.trace.weight_grads, self.trace.bias_grads, strict=True):
-            out += [gw, gb]
-        return out
+        return self.trace.gradient_arrays()
 
     @_quiet_floats
     def update(self) -> None:
@@ -304,23 +322,38 @@ class Trainer:
         is not finite changes nothing and raises :class:`DivergenceError`."""
         if not self.can_update():
             raise PhaseError("update needs a finished backward pass first")
+        self._apply_update()
+
+    def _apply_update(self) -> None:
         trace = self.trace
         assert trace is not None
-        params = self.network.parameter_arrays()
-        deltas = self.last_update
-        self.optimizer.propose(params, self.gradients(), self.network.trainable_flags(), deltas)
-        for i, (p, d) in enumerate(zip(params, deltas, strict=True)):
-            if not math.isfinite(float(np.add.reduce(d, axis=None))) or not math.isfinite(
-                float(np.add.reduce(p + d, axis=None))
-            ):
-                for d2 in deltas:
-                    d2.fill(0.0)
-                self._diverged(self._array_entry_name(i, p + d), math.nan)
-        for p, d in zip(params, deltas, strict=True):
-            p += d
+        net = self.network
+        self.optimizer.propose(
+            net.flat,
+            trace.flat_grads,
+            self.flat_update,
+            net.parameter_arrays(),
+            trace.gradient_arrays(),
+            self.last_update,
+        )
+        # New values go to a scratch vector first: one sum tells whether all are finite
+        # (NaN and ±inf survive a sum), and only then are they taken over.
+        new = np.add(net.flat, self.flat_update, out=self._scratch)
+        if not math.isfinite(float(np.add.reduce(new))):
+            self._reject_update(new)
+        np.copyto(net.flat, new)
         self.optimizer.commit()
         self.divergence = None
         self._finish_step(trace)
+
+    def _reject_update(self, new: np.ndarray) -> None:
+        bad = np.flatnonzero(~np.isfinite(new))
+        where = "a parameter"
+        if bad.size:
+            n, index = self.network.layout.index_of(int(bad[0]))
+            where = self._array_entry_name(n, index)
+        self.flat_update.fill(0.0)
+        self._diverged(where, math.nan)
 
     def _finish_step(self, trace: Trace) -> None:
         self.phase = Phase.UPDATED
@@ -383,31 +416,44 @@ class Trainer:
         epoch = self.epoch
         if self.phase not in (Phase.READY, Phase.UPDATED) or self.override is not None:
             self.step()
-        while self.epoch == epoch:
-            self.step()
+        if self.epoch == epoch:
+            self.train_steps(self.batches_per_epoch - self.batch_index)
 
     @_quiet_floats
     def train_steps(self, count: int) -> int:
-        """Run up to ``count`` whole steps (stopping early at early stopping); the fast
-        loop the Run button and ``bpsim train`` use. Returns how many ran."""
+        """Run up to ``count`` whole steps (stopping early at early stopping); the loop
+        the Run button and ``bpsim train`` use. Each step is exactly :meth:`step`'s maths,
+        without the per-phase bookkeeping. Returns how many ran."""
         done = 0
-        while done < count and self.stopped is None:
+        if count > 0 and (self.phase not in (Phase.READY, Phase.UPDATED) or self.override is not None):
             self.step()
+            done = 1
+        net = self.network
+        depth = net.depth
+        forward_layer, backward_layer = net.forward_layer, net.backward_layer
+        while done < count and self.stopped is None:
+            trace = self._trace_for(self._batches()[self.batch_index])
+            self.trace = trace
+            for k in range(1, depth + 1):
+                forward_layer(trace, k)
+            if not math.isfinite(trace.loss):
+                self.phase = Phase.FORWARDED
+                self._diverged("the loss", trace.loss)
+            for k in range(depth, 0, -1):
+                backward_layer(trace, k)
+            self.phase = Phase.BACKWARDED
+            self._apply_update()
             done += 1
         return done
 
     # -- divergence ------------------------------------------------------------------
 
-    def _array_entry_name(self, array_index: int, values: np.ndarray) -> str:
-        """Name the first non-finite entry of parameter array ``array_index``."""
+    def _array_entry_name(self, array_index: int, index: tuple[int, ...]) -> str:
+        """Name one entry of parameter array ``array_index``: 'weights[1][0][0] (h1 → y1)'."""
         k, is_bias = divmod(array_index, 2)
-        bad = np.argwhere(~np.isfinite(values))
-        if bad.size == 0:
-            return f"{'biases' if is_bias else 'weights'}[{k}]"
         if is_bias:
-            j = int(bad[0][0])
-            return f"biases[{k}][{j}] ({self.network.bias_name(k, j)})"
-        j, i = (int(v) for v in bad[0])
+            return f"biases[{k}][{index[0]}] ({self.network.bias_name(k, index[0])})"
+        j, i = index
         return f"weights[{k}][{j}][{i}] ({self.network.weight_name(k, j, i)})"
 
     def _diverged(self, where: str, value: float) -> None:
@@ -523,7 +569,7 @@ class Trainer:
         self.optimizer_spec = OptimizerSpec(snap.optimizer_spec.name, dict(self.optimizer.hyper))
         self.network.set_parameters(snap.parameters)
         for d, saved in zip(self.last_update, snap.last_update, strict=True):
-            np.copyto(d, saved)
+            np.copyto(d, saved)  # into the views of flat_update
         self.epoch, self.step_count, self.batch_index = snap.epoch, snap.step, snap.batch_index
         self.override = None if snap.override is None else snap.override.copy()
         self.history.truncate(snap.history_lengths)

@@ -272,3 +272,39 @@ def test_select_sample_uses_that_row_once_without_moving_the_epoch() -> None:
     assert list(t.trace.indices) == [0]
     with pytest.raises(ValueError):
         t.select_samples([9])
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adagrad", "rmsprop", "adam", "adadelta"])
+def test_fast_loop_equals_phase_by_phase_stepping(optimizer: str) -> None:
+    """Run mode's loop and pressing Forward, Backward, Update give the same bits."""
+    spec = TrainingSpec(batch_size=3, shuffle=True, seed=2, validation_fraction=0.25)
+    lesson = random_lesson([3, 5, 2], ["relu", "softmax"], "cross_entropy", samples=13,
+                           optimizer=optimizer, training=spec)
+    fast, slow = Trainer(lesson), Trainer(lesson)
+    fast.train_steps(20)
+    for _ in range(20):
+        slow.forward()
+        slow.backward()
+        slow.update()
+    np.testing.assert_array_equal(fast.network.flat, slow.network.flat)
+    np.testing.assert_array_equal(fast.history.step_loss.values, slow.history.step_loss.values)
+    np.testing.assert_array_equal(fast.history.epoch_val_loss.values, slow.history.epoch_val_loss.values)
+    assert (fast.epoch, fast.batch_index, fast.step_count) == (slow.epoch, slow.batch_index, 20)
+
+
+def test_frozen_layers_do_not_change_and_keep_no_optimizer_state() -> None:
+    lesson = random_lesson([2, 3, 1], ["tanh", "sigmoid"], "mse", samples=4, optimizer="adam")
+    lesson.layers[1].train_weights = False
+    lesson.layers[2].train_bias = False
+    t = Trainer(lesson)
+    w0, b1 = t.network.weights[0].copy(), t.network.biases[1].copy()
+    t.train_steps(5)
+    np.testing.assert_array_equal(t.network.weights[0], w0)
+    np.testing.assert_array_equal(t.network.biases[1], b1)
+    assert not np.array_equal(t.network.weights[1], lesson_weights := t.initial.weights[1])
+    assert lesson_weights.shape == (1, 3)
+    assert t.optimizer.steps() == [0, 5, 5, 0]
+    state = json.loads(json.dumps(t.export_state()))
+    resumed = Trainer(parse_lesson(dumps_lesson(t.to_lesson())))
+    assert resumed.optimizer.steps() == [0, 5, 5, 0]
+    assert state["optimizer"]["step"] == [0, 5, 5, 0]
