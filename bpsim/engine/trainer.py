@@ -140,6 +140,7 @@ class Trainer:
         self.history = History()
         self._traces: dict[int, Trace] = {}
         self._batch_cache: list[np.ndarray] = []
+        self._batch_slices: dict[int, slice] = {}
         self._batch_cache_key: tuple[int, int] | None = None
         self.trace: Trace | None = None
         self.phase = Phase.READY
@@ -157,7 +158,6 @@ class Trainer:
             self.optimizer_spec, layout, self.network.trainable_flags()
         )
         self.flat_update, self.last_update = layout.new()  # Δ of the last update
-        self._scratch = np.zeros(layout.total)
 
     def _reset_counters(self) -> None:
         self.epoch = 0  # completed epochs
@@ -196,6 +196,13 @@ class Trainer:
             order = self.epoch_order(self.epoch)
             size = self.batch_size
             self._batch_cache = [order[i : i + size] for i in range(0, len(order), size)]
+            # Consecutive rows can be read in place instead of copied into the trace.
+            self._batch_slices = {
+                id(rows): slice(int(rows[0]), int(rows[-1]) + 1)
+                for rows in self._batch_cache
+                if len(rows) and int(rows[-1]) - int(rows[0]) == len(rows) - 1
+                and np.all(np.diff(rows) == 1)
+            }
             self._batch_cache_key = key
         return self._batch_cache
 
@@ -228,9 +235,14 @@ class Trainer:
         if trace is None:
             trace = self.network.new_trace(self.inputs[rows], self.targets[rows], rows)
             self._traces[len(rows)] = trace
-        elif trace.indices is not rows:  # the same cached batch needs no copying
-            np.take(self.inputs, rows, axis=0, out=trace.a[0])
-            np.take(self.targets, rows, axis=0, out=trace.targets)
+        elif trace.indices is not rows:  # the same cached batch needs no new inputs
+            span = self._batch_slices.get(id(rows))
+            if span is not None and self._batch_cache_key is not None:
+                trace.a[0] = self.inputs[span]  # views: the trace only reads them
+                trace.targets = self.targets[span]
+            else:
+                trace.a[0] = np.take(self.inputs, rows, axis=0)
+                trace.targets = np.take(self.targets, rows, axis=0)
             trace.indices = rows
         trace.forward_done = trace.backward_done = 0
         return trace
@@ -336,18 +348,19 @@ class Trainer:
             trace.gradient_arrays(),
             self.last_update,
         )
-        # New values go to a scratch vector first: one sum tells whether all are finite
-        # (NaN and ±inf survive a sum), and only then are they taken over.
-        new = np.add(net.flat, self.flat_update, out=self._scratch)
-        if not math.isfinite(float(np.add.reduce(new))):
-            self._reject_update(new)
-        np.copyto(net.flat, new)
+        # The sum of Δ is finite when every Δ is (NaN and ±inf survive a sum): one pass
+        # checks the whole update before it is applied. (np.add.reduce rather than a BLAS
+        # dot product: BLAS threads stall for milliseconds on a busy two-core machine.)
+        delta = self.flat_update
+        if not math.isfinite(float(np.add.reduce(delta))):
+            self._reject_update(net.flat + delta)
+        net.flat += delta
         self.optimizer.commit()
         self.divergence = None
         self._finish_step(trace)
 
     def _reject_update(self, new: np.ndarray) -> None:
-        bad = np.flatnonzero(~np.isfinite(new))
+        bad = np.flatnonzero(~np.isfinite(new) | ~np.isfinite(self.flat_update))
         where = "a parameter"
         if bad.size:
             n, index = self.network.layout.index_of(int(bad[0]))
