@@ -174,6 +174,9 @@ def to_markdown(example: WorkedExample) -> str:
 
     out(f"# {example.title}")
     out()
+    if example.description.strip():
+        out(example.description.strip())
+        out()
     rows = ", ".join(str(int(r) + 1) for r in trace.indices[:10])
     more = "" if trace.batch_size <= 10 else f", … ({trace.batch_size} in all)"
     out(
@@ -322,9 +325,15 @@ def to_markdown(example: WorkedExample) -> str:
         for j in range(min(gb.size, MAX_NEURONS)):
             shared = layer.bias == "shared"
             name = names.bias(k, j, shared)
-            how = "sum of the layer's deltas" if shared else f"δ_{names.neurons[k + 1][j]}"
+            targets = names.neurons[k + 1]
+            if shared:
+                how = " + ".join(f"δ_{n}" for n in targets[:MAX_TERMS])
+                if trace.batch_size == 1 and layer.size <= MAX_TERMS:
+                    how += " = " + " + ".join(fmtp(float(d)) for d in trace.delta[k + 1][0])
+            else:
+                how = f"δ_{targets[j]}"
             if trace.batch_size > 1:
-                how += ", mean over the batch"
+                how += " (mean over the batch)"
             out(f"- ∂E/∂{name} = {how} = **{fmt(float(gb[j]))}**")
         out()
 
