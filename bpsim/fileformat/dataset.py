@@ -131,8 +131,8 @@ def _csv(value: Mapping[str, Any], folder: Path) -> Dataset:
 
     obj = Obj(value, "dataset", CSV_KEYS, ("csv", "inputs", "targets"))
     text = need_str(obj.get("csv"), "dataset.csv")
-    inputs = need_list(obj.get("inputs"), "dataset.inputs", "a list of columns")
-    targets = need_list(obj.get("targets"), "dataset.targets", "a list of columns")
+    need_list(obj.get("inputs"), "dataset.inputs", "a list of columns")
+    need_list(obj.get("targets"), "dataset.targets", "a list of columns")
     standardize = need_bool(obj.get("standardize", False), "dataset.standardize")
     source = check_free_json(value, "dataset")
     base = _resolved(folder, "dataset.csv")
@@ -147,7 +147,6 @@ def _csv(value: Mapping[str, Any], folder: Path) -> Dataset:
         )
     except DatasetError as error:
         raise _dataset_error(error) from None
-    del inputs, targets
     dataset.source = source
     setattr(dataset, ORIGIN_ATTR, (base, path))
     return dataset

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ MAX_INT_DIGITS = 1000
 LINE_WIDTH = 100
 
 _BOM = b"\xef\xbb\xbf"
+_BLANK = re.compile(r"[ \t\n\r]*")
 
 
 # ----------------------------------------------------------------------------- reading
@@ -98,7 +100,7 @@ def loads(text: str) -> Any:
         text = text[1:]
     if len(text) > MAX_FILE_BYTES:
         raise LessonFileError(_too_large(len(text)))
-    if not text.strip():
+    if _BLANK.fullmatch(text):
         raise LessonFileError("the file is empty; expected a JSON object")
     flagged = False
 
@@ -190,28 +192,66 @@ def _raise_first_flag(value: Any) -> None:
             )
 
 
+#: Types a flat JSON list may hold; such lists are checked and copied in bulk.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def flat_scalars(items: list[Any] | tuple[Any, ...]) -> bool:
+    """True when every item is exactly a JSON scalar type (the common, fast case)."""
+    return set(map(type, items)) <= _SCALARS
+
+
+def first_non_finite(items: list[Any] | tuple[Any, ...]) -> int | None:
+    """Index of the first NaN/infinite float in a flat list, or None; fast when all finite."""
+    try:
+        if all(map(math.isfinite, items)):
+            return None
+    except (TypeError, OverflowError):  # strings, None, huge ints: look at the floats alone
+        pass
+    for n, item in enumerate(items):
+        if isinstance(item, float) and not math.isfinite(item):
+            return n
+    return None
+
+
 def check_free_json(value: Any, place: str) -> Any:
     """Check a free-form part (``state``, ``view``) and return it as plain JSON data.
 
     Accepts only JSON's types with string keys and finite numbers, nested at most
     :data:`MAX_DEPTH` deep (so it can always be written back), and copies it so later
-    changes to the caller's object do not leak into the lesson.
+    changes to the caller's object do not leak into the lesson. Iterative, and flat lists
+    are checked in bulk, so large saved states cost little.
     """
-    for item, where, depth in _walk(value, place):
+    stack: list[tuple[Any, str, int]] = [(value, place, 0)]
+    while stack:
+        item, where, depth = stack.pop()
         if depth > MAX_DEPTH:
             raise LessonFileError(f"nested more than {MAX_DEPTH} levels deep", place=where)
         if isinstance(item, Mapping):
-            for key in item:
+            children = []
+            for key, sub in item.items():
                 if not isinstance(key, str):
                     raise LessonFileError(f"keys must be strings; got {show(key)}", place=where)
-        elif isinstance(item, list | tuple | str | bool) or item is None or isinstance(item, int):
-            continue
+                children.append((sub, key_place(where, key), depth + 1))
+            stack.extend(reversed(children))
+        elif isinstance(item, list | tuple):
+            if flat_scalars(item):
+                bad = first_non_finite(item)
+                if bad is not None:
+                    raise LessonFileError(
+                        f"{show(item[bad])} is not allowed; every number must be finite",
+                        place=index_place(where, bad),
+                    )
+                continue
+            stack.extend(
+                (item[n], index_place(where, n), depth + 1) for n in range(len(item) - 1, -1, -1)
+            )
         elif isinstance(item, float):
             if not math.isfinite(item):
                 raise LessonFileError(
                     f"{show(item)} is not allowed; every number must be finite", place=where
                 )
-        else:
+        elif not (isinstance(item, str | int) or item is None):
             raise LessonFileError(f"expected a JSON value, got {show(item)}", place=where)
     return _plain_copy(value)
 
@@ -221,9 +261,13 @@ def _plain_copy(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(k): _plain_copy(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
+        if flat_scalars(value):
+            return list(value)
         return [_plain_copy(v) for v in value]
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    if isinstance(value, bool) or value is None:
         return value
+    if isinstance(value, str):
+        return str(value)
     if isinstance(value, int):
         return int(value)
     return float(value)

@@ -19,7 +19,7 @@ import numpy as np
 from bpsim.engine.spec import OPTIMIZER_DEFAULTS, Dataset, InitSpec, LayerSpec, Lesson, TrainingSpec
 from bpsim.fileformat.dataset import csv_path_for
 from bpsim.fileformat.errors import LessonFileError, index_place, key_place, show
-from bpsim.fileformat.jsonio import MAX_DEPTH
+from bpsim.fileformat.jsonio import MAX_DEPTH, first_non_finite, flat_scalars
 from bpsim.fileformat.validate import FORMAT_NAME, FORMAT_VERSION
 
 
@@ -182,5 +182,10 @@ def _plain(value: Any, place: str, depth: int) -> Any:
             out[key] = _plain(item, key_place(place, key), depth + 1)
         return out
     if isinstance(value, list | tuple):
+        if flat_scalars(value):  # the bulk of a saved state: check and copy at C speed
+            bad = first_non_finite(value)
+            if bad is not None:
+                _number(value[bad], index_place(place, bad))
+            return list(value)
         return [_plain(item, index_place(place, n), depth + 1) for n, item in enumerate(value)]
     raise LessonFileError(f"{show(value)} cannot be written as JSON", place=place)

@@ -215,7 +215,7 @@ def _labels(value: object, place: str, size: int) -> list[str]:
     for n, item in enumerate(items):
         label = need_str(item, index_place(place, n))
         if not label.strip():
-            raise LessonFileError("a label must not be empty", place=index_place(place, n))
+            raise LessonFileError("a label must not be empty or blank", place=index_place(place, n))
         labels.append(label)
     return labels
 

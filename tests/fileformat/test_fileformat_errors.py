@@ -639,3 +639,33 @@ def test_nothing_is_half_loaded(tmp_path: Path) -> None:
     with pytest.raises(LessonFileError):
         result = load_lesson(path)
     assert result is None
+
+
+def test_limits_are_checked_before_building(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bpsim.fileformat import dataset, validate
+
+    doc = example()
+    doc["dataset"] = {"inputs": [[0, 0]] * 3, "targets": [[0, 0]] * 3}
+    monkeypatch.setattr(dataset, "MAX_SAMPLES", 2)
+    with pytest.raises(LessonFileError) as info:
+        parse_lesson(doc)
+    assert info.value.place == "dataset.inputs"
+    assert "3 rows; at most 2 are allowed" in info.value.message
+    monkeypatch.setattr(dataset, "MAX_SAMPLES", 100)
+    monkeypatch.setattr(dataset, "MAX_DATA_VALUES", 11)
+    with pytest.raises(LessonFileError) as info:
+        parse_lesson(doc)
+    assert info.value.place == "dataset"
+    assert "at most 11 values" in info.value.message
+    monkeypatch.setattr(dataset, "MAX_DATA_VALUES", 12)
+    assert parse_lesson(doc).dataset.size == 3
+
+    # The example has 4 + 1 + 4 + 1 = 10 weights and biases (shared biases count once).
+    monkeypatch.setattr(validate, "MAX_PARAMETERS", 10)
+    assert parse_lesson(example()).sizes == [2, 2, 2]
+    doc = example()
+    doc["layers"][2]["bias"] = "per_neuron"
+    with pytest.raises(LessonFileError) as info:
+        parse_lesson(doc)
+    assert info.value.place == "layers"
+    assert "would have 11 weights and biases; at most 10" in info.value.message
