@@ -1,0 +1,39 @@
+"""Fixtures for widget tests: a session over a built-in example."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from bpsim.examples import find_example
+from bpsim.gui.controller import Controller
+from bpsim.gui.session import Session
+from bpsim.lessons import trainer_from_lesson_file
+
+
+@pytest.fixture
+def make_session(qtbot) -> Callable[[str], Session]:  # noqa: ANN001
+    """``make_session("worked-example")`` → a Session over that built-in example."""
+    sessions: list[Session] = []
+
+    def make(name: str = "worked-example") -> Session:
+        example = find_example(name)
+        assert example is not None, name
+        session = Session(trainer_from_lesson_file(example.path), example.path)
+        sessions.append(session)
+        return session
+
+    yield make
+    for session in sessions:
+        session.pause()
+
+
+@pytest.fixture
+def session(make_session) -> Session:  # noqa: ANN001
+    return make_session("worked-example")
+
+
+@pytest.fixture
+def controller(session: Session) -> Controller:
+    return Controller(session)
