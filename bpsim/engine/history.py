@@ -1,12 +1,19 @@
-"""The loss curve: one value per training step and one per epoch, in growable arrays.
+"""The loss curve: one value per training step and one per epoch, in bounded memory.
 
-Appending is amortised O(1) (the buffer doubles when full) and reading hands out views of
-the filled part, so a plot can ``setData`` on a slice without copying. Rewinding truncates.
+Each series keeps (x, y) pairs in growable arrays: appending is amortised O(1) and reading
+hands out views, so a plot can ``setData`` on them without copying. A series holds at most
+``capacity`` points; when full, its older half is compacted four points to two, keeping
+each group's lowest and highest value in the order they came (what a plot's peak
+downsampling would show). The last steps always stay at full resolution, so a curve of a
+million steps costs the same memory as one of ``capacity`` steps, and a spike (the start
+of divergence) never disappears. Rewinding truncates after a step number.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+DEFAULT_CAPACITY = 1 << 20  # points per series: 16 MiB of x and y at most
 
 
 class GrowableArray:
@@ -28,16 +35,91 @@ class GrowableArray:
         self._length += 1
 
     def extend(self, values: np.ndarray) -> None:
-        for value in np.asarray(values, dtype=np.float64).ravel():
-            self.append(float(value))
+        values = np.asarray(values, dtype=np.float64).ravel()
+        needed = self._length + values.size
+        if needed > self._data.shape[0]:
+            grown = np.empty(max(needed, self._data.shape[0] * 2))
+            grown[: self._length] = self._data[: self._length]
+            self._data = grown
+        self._data[self._length : needed] = values
+        self._length = needed
 
     @property
     def values(self) -> np.ndarray:
         return self._data[: self._length]
 
     def truncate(self, length: int) -> None:
-        """Forget everything after the first ``length`` values (rewinding)."""
+        """Forget everything after the first ``length`` values."""
         self._length = min(self._length, max(0, length))
+
+    def replace(self, values: np.ndarray) -> None:
+        """Hold exactly ``values`` (after compaction)."""
+        self._length = 0
+        self.extend(values)
+
+
+class LossSeries:
+    """A loss curve: x (step or epoch number) and y (loss), bounded by ``capacity``."""
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+        self.capacity = max(capacity, 64)
+        self._x = GrowableArray(1024)
+        self._y = GrowableArray(1024)
+        self.compacted = False  # True once old points were thinned out
+
+    def __len__(self) -> int:
+        return len(self._y)
+
+    @property
+    def values(self) -> np.ndarray:
+        """The losses (a view)."""
+        return self._y.values
+
+    @property
+    def x(self) -> np.ndarray:
+        """The step or epoch number of each loss (a view)."""
+        return self._x.values
+
+    def append(self, x: float, y: float) -> None:
+        self._x.append(x)
+        self._y.append(y)
+        if len(self._y) >= self.capacity:
+            self._compact()
+
+    def _compact(self) -> None:
+        """Thin the older half: each run of four points keeps its lowest and highest."""
+        n = len(self._y)
+        old = (n // 2) // 4 * 4
+        x, y = self._x.values, self._y.values
+        groups_y = y[:old].reshape(-1, 4)
+        groups_x = x[:old].reshape(-1, 4)
+        lo = groups_y.argmin(axis=1)
+        hi = groups_y.argmax(axis=1)
+        first = np.minimum(lo, hi)
+        second = np.maximum(lo, hi)
+        second = np.where(first == second, (first + 1) % 4, second)  # flat groups keep two
+        rows = np.arange(len(groups_y))
+        keep_x = np.column_stack((groups_x[rows, first], groups_x[rows, second])).ravel()
+        keep_y = np.column_stack((groups_y[rows, first], groups_y[rows, second])).ravel()
+        order = np.argsort(keep_x, kind="stable")
+        new_x = np.concatenate((keep_x[order], x[old:]))
+        new_y = np.concatenate((keep_y[order], y[old:]))
+        self._x.replace(new_x)
+        self._y.replace(new_y)
+        self.compacted = True
+
+    def truncate_after(self, x: float) -> None:
+        """Forget every point whose x is beyond ``x`` (rewinding)."""
+        keep = int(np.searchsorted(self._x.values, x, side="right"))
+        self._x.truncate(keep)
+        self._y.truncate(keep)
+
+    def last(self) -> float:
+        return float(self._y.values[-1]) if len(self._y) else float("nan")
+
+    def set(self, x: np.ndarray, y: np.ndarray) -> None:
+        self._x.replace(x)
+        self._y.replace(y)
 
 
 class History:
@@ -48,36 +130,80 @@ class History:
     (NaN when there is no validation set).
     """
 
-    def __init__(self) -> None:
-        self.step_loss = GrowableArray()
-        self.epoch_train_loss = GrowableArray(64)
-        self.epoch_val_loss = GrowableArray(64)
+    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+        self.step_loss = LossSeries(capacity)
+        self.epoch_train_loss = LossSeries(capacity)
+        self.epoch_val_loss = LossSeries(capacity)
+
+    def add_step(self, step: int, loss: float) -> None:
+        self.step_loss.append(step, loss)
+
+    def add_epoch(self, epoch: int, train: float, validation: float) -> None:
+        self.epoch_train_loss.append(epoch, train)
+        self.epoch_val_loss.append(epoch, validation)
+
+    def truncate_to(self, step: int, epoch: int) -> None:
+        """Back to the moment after step ``step`` and epoch ``epoch`` (rewinding)."""
+        self.step_loss.truncate_after(step)
+        self.epoch_train_loss.truncate_after(epoch)
+        self.epoch_val_loss.truncate_after(epoch)
 
     def lengths(self) -> tuple[int, int]:
+        """How many step and epoch points are held (changes when compaction thins them)."""
         return len(self.step_loss), len(self.epoch_train_loss)
 
     def truncate(self, lengths: tuple[int, int]) -> None:
+        """Keep the first ``lengths`` points (see :meth:`lengths`); prefer ``truncate_to``,
+        which stays right across compaction."""
         steps, epochs = lengths
-        self.step_loss.truncate(steps)
-        self.epoch_train_loss.truncate(epochs)
-        self.epoch_val_loss.truncate(epochs)
+        for series, keep in (
+            (self.step_loss, steps),
+            (self.epoch_train_loss, epochs),
+            (self.epoch_val_loss, epochs),
+        ):
+            series._x.truncate(keep)
+            series._y.truncate(keep)
+
+    def memory_bytes(self) -> int:
+        series = (self.step_loss, self.epoch_train_loss, self.epoch_val_loss)
+        return sum(s._x._data.nbytes + s._y._data.nbytes for s in series)
 
     def to_dict(self) -> dict[str, list[float | None]]:
-        """JSON-ready (a missing validation loss is ``null``)."""
+        """JSON-ready (a missing validation loss is ``null``). Step and epoch numbers are
+        written only once a series has been compacted; until then they are 1, 2, 3, …"""
         val = [None if np.isnan(v) else float(v) for v in self.epoch_val_loss.values]
-        return {
+        out: dict[str, list] = {
             "step_loss": self.step_loss.values.tolist(),
             "epoch_train_loss": self.epoch_train_loss.values.tolist(),
             "epoch_val_loss": val,
         }
+        if self.step_loss.compacted:
+            out["step_numbers"] = [int(v) for v in self.step_loss.x]
+        if self.epoch_train_loss.compacted:
+            out["epoch_numbers"] = [int(v) for v in self.epoch_train_loss.x]
+        return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, list[float | None]]) -> History:
+    def from_dict(cls, data: dict[str, list]) -> History:
         history = cls()
-        history.step_loss.extend(np.asarray(data.get("step_loss", []), dtype=np.float64))
-        history.epoch_train_loss.extend(
-            np.asarray(data.get("epoch_train_loss", []), dtype=np.float64)
+        steps = np.asarray(data.get("step_loss", []), dtype=np.float64)
+        step_x = data.get("step_numbers")
+        history.step_loss.set(
+            np.asarray(step_x, dtype=np.float64) if step_x is not None else np.arange(1, len(steps) + 1.0),
+            steps,
         )
-        val = [np.nan if v is None else v for v in data.get("epoch_val_loss", [])]
-        history.epoch_val_loss.extend(np.asarray(val, dtype=np.float64))
+        history.step_loss.compacted = step_x is not None
+        train = np.asarray(data.get("epoch_train_loss", []), dtype=np.float64)
+        val = np.asarray(
+            [np.nan if v is None else v for v in data.get("epoch_val_loss", [])], dtype=np.float64
+        )
+        epoch_x = data.get("epoch_numbers")
+        xs = (
+            np.asarray(epoch_x, dtype=np.float64)
+            if epoch_x is not None
+            else np.arange(1, len(train) + 1.0)
+        )
+        history.epoch_train_loss.set(xs, train)
+        history.epoch_val_loss.set(xs.copy(), val)
+        history.epoch_train_loss.compacted = history.epoch_val_loss.compacted = epoch_x is not None
         return history

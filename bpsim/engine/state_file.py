@@ -130,7 +130,7 @@ def parse_state(state: dict[str, Any], trainer: Trainer, place: str = "state") -
     if not isinstance(history_data, dict):
         raise _error(f"{place}.history", "expected an object")
     for key in history_data:
-        if key not in ("step_loss", "epoch_train_loss", "epoch_val_loss"):
+        if key not in ("step_loss", "epoch_train_loss", "epoch_val_loss", "step_numbers", "epoch_numbers"):
             raise _error(f"{place}.history.{key}", "unknown key")
     steps = _series(history_data.get("step_loss", []), f"{place}.history.step_loss")
     train = _series(history_data.get("epoch_train_loss", []), f"{place}.history.epoch_train_loss")
@@ -139,8 +139,17 @@ def parse_state(state: dict[str, Any], trainer: Trainer, place: str = "state") -
     )
     if len(val) != len(train):
         raise _error(f"{place}.history.epoch_val_loss", "needs one entry per epoch_train_loss")
+    numbers: dict[str, list[float | None]] = {}
+    for key, values, count in (("step_numbers", steps, step), ("epoch_numbers", train, epoch)):
+        if key in history_data:
+            xs = _series(history_data[key], f"{place}.history.{key}")
+            if len(xs) != len(values):
+                raise _error(f"{place}.history.{key}", "needs one number per loss")
+            if any(b <= a for a, b in zip(xs, xs[1:], strict=False)) or (xs and xs[-1] > count):
+                raise _error(f"{place}.history.{key}", f"expected increasing numbers up to {count}")
+            numbers[key] = xs
     history = History.from_dict(
-        {"step_loss": steps, "epoch_train_loss": train, "epoch_val_loss": val}
+        {"step_loss": steps, "epoch_train_loss": train, "epoch_val_loss": val, **numbers}
     )
 
     net = trainer.network

@@ -104,7 +104,6 @@ class Snapshot:
     phase: Phase
     trace: Trace | None
     override: np.ndarray | None
-    history_lengths: tuple[int, int]
     epoch_loss_sum: float
     epoch_samples: int
     best_val: float
@@ -371,7 +370,7 @@ class Trainer:
     def _finish_step(self, trace: Trace) -> None:
         self.phase = Phase.UPDATED
         self.step_count += 1
-        self.history.step_loss.append(trace.loss)
+        self.history.add_step(self.step_count, trace.loss)
         if self.override is not None:
             self.override = None
             return
@@ -388,9 +387,8 @@ class Trainer:
             if len(self.val_idx)
             else math.nan
         )
-        self.history.epoch_train_loss.append(train_loss)
-        self.history.epoch_val_loss.append(val_loss)
         self.epoch += 1
+        self.history.add_epoch(self.epoch, train_loss, val_loss)
         self.batch_index = 0
         self.epoch_loss_sum = 0.0
         self.epoch_samples = 0
@@ -563,7 +561,7 @@ class Trainer:
             phase=self.phase,
             trace=copy_trace(trace) if trace else None,
             override=None if self.override is None else self.override.copy(),
-            history_lengths=self.history.lengths(),
+
             epoch_loss_sum=self.epoch_loss_sum,
             epoch_samples=self.epoch_samples,
             best_val=self.best_val,
@@ -585,7 +583,7 @@ class Trainer:
             np.copyto(d, saved)  # into the views of flat_update
         self.epoch, self.step_count, self.batch_index = snap.epoch, snap.step, snap.batch_index
         self.override = None if snap.override is None else snap.override.copy()
-        self.history.truncate(snap.history_lengths)
+        self.history.truncate_to(snap.step, snap.epoch)
         self.epoch_loss_sum, self.epoch_samples = snap.epoch_loss_sum, snap.epoch_samples
         self.best_val, self.bad_epochs, self.stopped = snap.best_val, snap.bad_epochs, snap.stopped
         self.divergence = None
