@@ -1,0 +1,114 @@
+"""A dismissible message strip laid over the top of the window.
+
+Problems a student must read (a file that would not open, training that diverged) go
+here instead of a modal dialog: nothing blocks, the window keeps working, tests never hang
+on a dialog, and the message stays until it is closed or the next lesson replaces it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QSizePolicy,
+    QToolBar,
+    QToolButton,
+)
+
+STYLES: dict[str, tuple[str, str, str]] = {
+    # kind: (background, border, symbol)
+    "error": ("#fde8e6", "#c0392b", "✖"),
+    "warning": ("#fff4d6", "#b8860b", "⚠"),
+    "info": ("#e6f0fb", "#2f6db3", "ℹ"),
+}
+MAX_WIDTH = 980
+INFO_SECONDS = 6
+
+
+class MessageBanner(QFrame):
+    """Shown over ``window`` just below its toolbars; follows the window's size."""
+
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.setObjectName("message_banner")
+        self._window = window
+        self.kind = "info"
+        self.icon = QLabel()
+        self.label = QLabel()
+        self.label.setObjectName("message_banner_text")
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        close = QToolButton()
+        close.setObjectName("message_banner_close")
+        close.setText("✕")
+        close.setToolTip("Close this message")
+        close.setAutoRaise(True)
+        close.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 6, 6, 6)
+        layout.setSpacing(10)
+        layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(self.label, 1, Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignVCenter)
+        self._auto_hide = QTimer(self)
+        self._auto_hide.setSingleShot(True)
+        self._auto_hide.timeout.connect(self.hide)
+        window.installEventFilter(self)
+        self.hide()
+
+    def text(self) -> str:
+        return self.label.text()
+
+    def show_message(self, text: str, kind: str = "error") -> None:
+        """Show ``text``; errors and warnings stay until closed, information fades."""
+        self.kind = kind
+        background, border, symbol = STYLES[kind]
+        self.setStyleSheet(
+            f"#message_banner {{ background: {background}; border: 1px solid {border};"
+            f" border-radius: 6px; }}"
+            f"#message_banner QLabel {{ color: #1d1d1d; background: transparent; }}"
+        )
+        self.icon.setText(symbol)
+        self.icon.setStyleSheet(f"color: {border}; font-weight: bold; font-size: 16pt;")
+        self.label.setText(text)
+        self._auto_hide.stop()
+        if kind == "info":
+            self._auto_hide.start(INFO_SECONDS * 1000)
+        self.show()
+        self.raise_()
+        self.place()
+
+    def place(self) -> None:
+        """Centre under the top toolbars, as wide as fits, as tall as the text needs."""
+        window = self._window
+        top = window.menuBar().geometry().bottom() + 1 if window.menuBar().isVisible() else 0
+        for bar in window.findChildren(QToolBar):
+            if (
+                bar.isVisible()
+                and not bar.isFloating()
+                and window.toolBarArea(bar) == Qt.ToolBarArea.TopToolBarArea
+            ):
+                top = max(top, bar.geometry().bottom() + 1)
+        width = min(MAX_WIDTH, window.width() - 24)
+        layout = self.layout()
+        height = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else -1
+        if height <= 0:
+            height = self.sizeHint().height()
+        self.setGeometry(QRect((window.width() - width) // 2, top + 6, width, height))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self._window
+            and event.type()
+            in (
+                QEvent.Type.Resize,
+                QEvent.Type.LayoutRequest,
+            )
+            and self.isVisible()
+        ):
+            self.place()
+        return super().eventFilter(watched, event)
