@@ -126,7 +126,10 @@ def bench_bpsim(trainer: Trainer, seconds: float) -> float:
 def bench_textbook(trainer: Trainer, softmax: bool, seconds: float) -> float:
     """Nielsen's network.py backprop, vectorised over the batch: plain NumPy, no checks."""
     ws = [w.copy() for w in trainer.network.weights]
-    bs = [b.copy() if b.size != 1 else np.full(w.shape[0], b[0]) for w, b in zip(ws, trainer.network.biases, strict=True)]
+    bs = [
+        b.copy() if b.size != 1 else np.full(w.shape[0], b[0])
+        for w, b in zip(ws, trainer.network.biases, strict=True)
+    ]
     lr = float(trainer.optimizer.hyper["learning_rate"])
     xs = [trainer.inputs[rows] for rows in batches_of(trainer)]
     ys = [trainer.targets[rows] for rows in batches_of(trainer)]
@@ -187,7 +190,9 @@ def bench_torch(trainer: Trainer, softmax: bool, seconds: float) -> float | None
         if k < len(trainer.network.weights) - 1 or not softmax:
             layers.append(torch.nn.Sigmoid())
     model = torch.nn.Sequential(*layers)
-    optimizer = torch.optim.SGD(model.parameters(), lr=float(trainer.optimizer.hyper["learning_rate"]))
+    optimizer = torch.optim.SGD(
+        model.parameters(), lr=float(trainer.optimizer.hyper["learning_rate"])
+    )
     loss_fn = torch.nn.CrossEntropyLoss() if softmax else torch.nn.MSELoss()
     xs = [torch.from_numpy(trainer.inputs[rows]) for rows in batches_of(trainer)]
     ys = [torch.from_numpy(trainer.targets[rows]) for rows in batches_of(trainer)]
@@ -219,10 +224,15 @@ def main() -> None:
         threads = torch.get_num_threads()
     except ImportError:
         torch_version, threads = None, 0
-    print(f"machine: {platform.processor() or platform.machine()}, numpy {np.__version__}, "
-          f"torch {torch_version or 'not installed'} ({threads} threads)")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, numpy {np.__version__}, "
+        f"torch {torch_version or 'not installed'} ({threads} threads)"
+    )
     results = []
-    header = f"{'workload':<32} {'bpsim/s':>10} {'torch/s':>10} {'numpy/s':>10} {'×torch':>8} {'target':>7} {'×numpy':>7}"
+    header = (
+        f"{'workload':<32} {'bpsim/s':>10} {'torch/s':>10} {'numpy/s':>10} "
+        f"{'×torch':>8} {'target':>7} {'×numpy':>7}"
+    )
     print(header)
     for work in WORKLOADS:
         ours = bench_bpsim(work.make(), args.seconds)
@@ -247,7 +257,11 @@ def main() -> None:
         )
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump({"date": time.strftime("%Y-%m-%d"), "torch": torch_version, "results": results}, handle, indent=2)
+            json.dump(
+                {"date": time.strftime("%Y-%m-%d"), "torch": torch_version, "results": results},
+                handle,
+                indent=2,
+            )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,10 +19,13 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from bpsim.engine.spec import OptimizerSpec
+from bpsim.engine.structure import training_problem
 from bpsim.engine.trainer import DivergenceError, Phase, PhaseError, Trainer
 
 RUN_SLICE_SECONDS = 0.020  # engine time per slice while running
 REFRESH_INTERVAL_MS = 33  # panels redraw about 30 times a second while running
+#: Actions that train, held back while the data set does not fit the network.
+TRAINING_ACTIONS = frozenset({"forward", "forward_layer", "step", "epoch", "run"})
 
 
 @dataclass(frozen=True)
@@ -52,10 +56,18 @@ class Session(QObject):
     historyChanged = Signal()  # the loss curve grew or was truncated
     settingsChanged = Signal()  # optimizer, learning rate, loss or batch size
     stateChanged = Signal()  # phase, counters, running: enable actions, update the status bar
-    lessonReplaced = Signal()  # a different lesson (new structure): rebuild everything
+    lessonReplaced = Signal()  # a new structure (another lesson, or an edit): rebuild everything
+    documentReplaced = Signal()  # another lesson was opened: its undo history starts afresh
+    structureChanged = Signal()  # the same lesson, edited: layers, neurons, links, names
+    viewChanged = Signal()  # the lesson's view section (neuron positions) changed
     runningChanged = Signal(bool)
     diverged = Signal(str)  # a message naming epoch, step and parameter
     message = Signal(str)  # something to tell the user in the status bar
+    datasetChanged = Signal()  # the data set's values or rows changed (see data_edited)
+    # For rewinding and teaching: a phase is about to run / the trainer has just taken one,
+    # named as Timeline.record names it ("steps:N" for a Run slice; also when it diverged).
+    phaseStarting = Signal(str)
+    phaseTaken = Signal(str)
 
     def __init__(
         self, trainer: Trainer, path: Path | None = None, parent: QObject | None = None
@@ -68,6 +80,10 @@ class Session(QObject):
             np.ndarray
         ] = []  # per parameter array: True where the last phase changed it
         self._before: list[np.ndarray] | None = None
+        #: Quiz mode may hold a phase back until the student has guessed (False: not now).
+        self.phase_gate: Callable[[str], bool] | None = None
+        self._blocked_for: tuple[object, ...] = ()
+        self._blocked: str | None = None
         self._running = False
         self._dirty = False
         self._slice_steps = 1
@@ -89,9 +105,23 @@ class Session(QObject):
     def running(self) -> bool:
         return self._running
 
+    @property
+    def training_blocked(self) -> str | None:
+        """Why training cannot run now (an edit made the data set stop fitting the
+        network), in a sentence for the user; None when it can."""
+        t = self.trainer
+        key = (t, t.network, t.inputs, t.targets, t.network.loss)
+        if len(key) != len(self._blocked_for) or any(
+            a is not b for a, b in zip(key, self._blocked_for, strict=True)
+        ):
+            self._blocked_for, self._blocked = key, training_problem(t)
+        return self._blocked
+
     def can(self, action: str) -> bool:
         """Whether an action makes sense now (for enabling buttons)."""
         t = self.trainer
+        if action in TRAINING_ACTIONS and self.training_blocked is not None:
+            return False
         if action in ("backward", "backward_layer"):
             return t.can_backward() and not self._running
         if action == "update":
@@ -136,6 +166,12 @@ class Session(QObject):
     def _guarded(self, name: str, action, params: bool, history: bool) -> bool:
         if self._running:
             return False
+        if self.phase_gate is not None and not self.phase_gate(name):
+            return False
+        if self.training_blocked is not None:
+            self.message.emit(self.training_blocked)
+            return False
+        self.phaseStarting.emit(name)
         self._begin()
         try:
             action()
@@ -145,10 +181,12 @@ class Session(QObject):
             return False
         except DivergenceError as error:
             self._before = None
+            self.phaseTaken.emit(name)
             self.stateChanged.emit()
             self.traceChanged.emit()
             self.diverged.emit(str(error))
             return False
+        self.phaseTaken.emit(name)
         self._end(name, params=params, history=history)
         return True
 
@@ -197,6 +235,27 @@ class Session(QObject):
         """Make the next forward pass use data-set row ``row`` (0-based; None: the epoch's order)."""
         self.trainer.select_samples(None if row is None else [row])
         self.stateChanged.emit()
+
+    def data_edited(self) -> None:
+        """The data set was changed (bpsim.engine.dataset_edit, through the controller's
+        data commands): views re-read the samples; the pass on screen is gone."""
+        self.last_phase = "edit"
+        self.datasetChanged.emit()
+        self.traceChanged.emit()
+        self.stateChanged.emit()
+        self.phaseFinished.emit("edit")
+
+    def show_restored(self, name: str = "rewind") -> None:
+        """The rewind timeline has put the trainer back at another point (it changes the
+        trainer itself, bit for bit): every view redraws, as after a phase ``name``."""
+        self._reset_changed()
+        self.last_phase = name
+        self.parametersChanged.emit()
+        self.traceChanged.emit()
+        self.historyChanged.emit()
+        self.settingsChanged.emit()
+        self.stateChanged.emit()
+        self.phaseFinished.emit(name)
 
     # -- edits (the controller's undo commands call these) ------------------------------
 
@@ -262,6 +321,7 @@ class Session(QObject):
         self.path = path
         self._reset_changed()
         self.last_phase = ""
+        self.documentReplaced.emit()
         self.lessonReplaced.emit()
         self.parametersChanged.emit()
         self.traceChanged.emit()
@@ -269,12 +329,33 @@ class Session(QObject):
         self.settingsChanged.emit()
         self.stateChanged.emit()
 
+    def replace_structure(self, trainer: Trainer) -> None:
+        """The same lesson with another structure (an undoable edit of the network, see
+        bpsim.gui.editing): views rebuild as for a new lesson, but the undo history and
+        the file stay."""
+        self.pause()
+        self.trainer = trainer
+        self._reset_changed()
+        self.last_phase = "edit"
+        self.structureChanged.emit()
+        self.lessonReplaced.emit()
+        self.parametersChanged.emit()
+        self.traceChanged.emit()
+        self.historyChanged.emit()
+        self.settingsChanged.emit()
+        self.stateChanged.emit()
+        self.phaseFinished.emit("edit")
+
     # -- run / pause -----------------------------------------------------------------
 
     def start(self) -> None:
         """Train continuously until paused, stopped early or diverged."""
         if self._running or self.trainer.stopped is not None:
             return
+        if self.training_blocked is not None:
+            self.message.emit(self.training_blocked)
+            return
+        self.phaseStarting.emit("run")
         self._running = True
         self._slice_steps = 1
         self._begin()
@@ -303,18 +384,30 @@ class Session(QObject):
     def _run_slice(self) -> None:
         if not self._running:
             return
-        deadline = time.perf_counter() + RUN_SLICE_SECONDS
+        start = time.perf_counter()
+        deadline = start + RUN_SLICE_SECONDS
         trainer = self.trainer
+        taken = 0  # steps asked for: replaying train_steps(taken) redoes the slice exactly
         try:
-            while time.perf_counter() < deadline and trainer.stopped is None:
-                trainer.train_steps(self._slice_steps)
+            now = start
+            while now < deadline and trainer.stopped is None:
+                # Size each chunk from the measured time per step so the slice ends on
+                # time: an overshoot would delay the next repaint.
+                chunk_start = now
+                taken += self._slice_steps
+                done = trainer.train_steps(self._slice_steps)
                 self._dirty = True
-                if time.perf_counter() < deadline - RUN_SLICE_SECONDS / 2:
-                    self._slice_steps = min(self._slice_steps * 2, 4096)
+                now = time.perf_counter()
+                per_step = (now - chunk_start) / max(done, 1)
+                left = deadline - now
+                self._slice_steps = int(min(max(left / max(per_step, 1e-7) * 0.9, 1), 4096))
         except DivergenceError as error:
+            self.phaseTaken.emit(f"steps:{taken}")
             self.pause()
             self.diverged.emit(str(error))
             return
+        if taken:
+            self.phaseTaken.emit(f"steps:{taken}")
         if trainer.stopped is not None:
             self.pause()
             self.message.emit(trainer.stopped)
