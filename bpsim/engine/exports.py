@@ -72,9 +72,13 @@ NUMPY_LOSSES = {
         "    per_sample = -(t * log_o + (1.0 - t) * log_1mo).sum(axis=1) / o.shape[1]\n"
     ),
     "cross_entropy": (
-        "    # E = −Σₖ tₖ ln oₖ, with ln softmax(z) taken from z (log-sum-exp)\n"
-        "    shifted = z - z.max(axis=1, keepdims=True)\n"
-        "    log_o = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))\n"
+        "    # E = −Σₖ tₖ ln oₖ; where a probability rounded to 0, ln softmax(z) is taken\n"
+        "    # from z (log-sum-exp) so the logarithm stays finite\n"
+        "    if o.all():\n"
+        "        log_o = np.log(o)\n"
+        "    else:\n"
+        "        shifted = z - z.max(axis=1, keepdims=True)\n"
+        "        log_o = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))\n"
         "    per_sample = -np.einsum(\"bk,bk->b\", t, log_o)\n"
     ),
 }

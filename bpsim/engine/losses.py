@@ -128,17 +128,19 @@ class CrossEntropy(Loss):
     natural_activation = "softmax"
 
     def per_sample(self, o: np.ndarray, t: np.ndarray, z: np.ndarray) -> np.ndarray:
-        # ln softmax(z) computed from z (log-sum-exp), as PyTorch's CrossEntropyLoss does:
-        # a probability that rounds to 0 still has a finite logarithm.
+        if o.all():  # every probability positive: ln o directly (one pass)
+            return -np.einsum("bk,bk->b", t, np.log(o))
+        # A probability that rounded to 0: ln softmax(z) from z by log-sum-exp, as
+        # PyTorch's CrossEntropyLoss computes it, so the logarithm stays finite.
         shifted = z - z.max(axis=1, keepdims=True)
         log_o = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         return -np.einsum("bk,bk->b", t, log_o)
 
     def gradient(self, o: np.ndarray, t: np.ndarray, out: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            np.divide(t, o, out=out)
-        out[t == 0.0] = 0.0  # 0·ln 0 counts as 0
+        np.divide(t, o, out=out)
         np.negative(out, out=out)
+        if not o.all():  # 0/0 where an output is exactly 0: 0·ln 0 counts as 0
+            out[t == 0.0] = 0.0
         return out
 
     def output_delta(
