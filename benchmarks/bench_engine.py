@@ -131,9 +131,10 @@ def bench_textbook(trainer: Trainer, softmax: bool, seconds: float) -> float:
         for w, b in zip(ws, trainer.network.biases, strict=True)
     ]
     lr = float(trainer.optimizer.hyper["learning_rate"])
-    xs = [trainer.inputs[rows] for rows in batches_of(trainer)]
-    ys = [trainer.targets[rows] for rows in batches_of(trainer)]
-    count = len(xs)
+    # A real loop picks its batch rows each step (X[rows]), as the engine does.
+    inputs, targets = trainer.inputs, trainer.targets
+    batches = batches_of(trainer)
+    count = len(batches)
 
     def sigmoid(z: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-z))
@@ -167,7 +168,8 @@ def bench_textbook(trainer: Trainer, softmax: bool, seconds: float) -> float:
     def run(n: int) -> None:
         i = position[0]
         for _ in range(n):
-            step(xs[i], ys[i])
+            rows = batches[i]
+            step(inputs[rows], targets[rows])
             i = (i + 1) % count
         position[0] = i
 

@@ -227,8 +227,20 @@ def screenshot(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from bpsim.gui.screenshot import render_screenshot
 
+    zoom = getattr(args, "zoom", None)
+    if zoom is not None and not 0.5 <= zoom <= 3.0:
+        raise CliError(f"--zoom: expected a factor from 0.5 to 3, got {zoom:g}")
     try:
-        render_screenshot(Path(args.file), out, actions, (width, height), args.panel)
+        render_screenshot(
+            Path(args.file),
+            out,
+            actions,
+            (width, height),
+            args.panel,
+            presentation=getattr(args, "presentation", False),
+            theme=getattr(args, "theme", None),
+            zoom=zoom,
+        )
     except ValueError as error:
         raise CliError(str(error)) from None
     return EXIT_OK

@@ -98,6 +98,15 @@ def build_parser() -> Parser:
         choices=("window", "network_editor", "loss_plot", "parameter_table"),
         default="window",
     )
+    shot.add_argument(
+        "--presentation",
+        action="store_true",
+        help="in presentation mode (its theme and zoom unless --theme/--zoom say otherwise)",
+    )
+    shot.add_argument(
+        "--theme", choices=("light", "high_contrast", "dark"), help="the colour theme"
+    )
+    shot.add_argument("--zoom", type=float, help="zoom factor, 0.5 to 3 (1: 100 %%)")
     return parser
 
 

@@ -17,7 +17,6 @@ import numpy as np
 
 from bpsim.engine.network import Network, Trace
 
-
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 

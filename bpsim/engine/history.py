@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-DEFAULT_CAPACITY = 1 << 20  # points per series: 16 MiB of x and y at most
+#: Points per series: 2 MiB of x and y at most, some 60 points per pixel of a full-screen
+#: plot. (It was 2**20, which a million-step run never reached: memory grew all the way,
+#: twice over with the rewind timeline's copy, and a saved file held 50 MB of losses.)
+DEFAULT_CAPACITY = 1 << 17
 
 
 class GrowableArray:
@@ -171,7 +174,9 @@ class History:
     def to_dict(self) -> dict[str, list[float | None]]:
         """JSON-ready (a missing validation loss is ``null``). Step and epoch numbers are
         written only once a series has been compacted; until then they are 1, 2, 3, …"""
-        val = [None if np.isnan(v) else float(v) for v in self.epoch_val_loss.values]
+        # over Python floats (v != v is NaN): 20× faster than np.isnan per NumPy scalar,
+        # which made saving a long run (and the autosave) pause the window
+        val = [None if v != v else v for v in self.epoch_val_loss.values.tolist()]
         out: dict[str, list] = {
             "step_loss": self.step_loss.values.tolist(),
             "epoch_train_loss": self.epoch_train_loss.values.tolist(),
@@ -189,7 +194,9 @@ class History:
         steps = np.asarray(data.get("step_loss", []), dtype=np.float64)
         step_x = data.get("step_numbers")
         history.step_loss.set(
-            np.asarray(step_x, dtype=np.float64) if step_x is not None else np.arange(1, len(steps) + 1.0),
+            np.asarray(step_x, dtype=np.float64)
+            if step_x is not None
+            else np.arange(1, len(steps) + 1.0),
             steps,
         )
         history.step_loss.compacted = step_x is not None

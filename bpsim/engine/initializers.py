@@ -6,6 +6,7 @@ method, seed and sizes give the same weights on every machine.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -40,7 +41,7 @@ def initial_parameters(layers: list[LayerSpec], spec: InitSpec | None) -> Parame
     rng = np.random.Generator(np.random.PCG64(spec.seed))
     weights: list[np.ndarray] = []
     biases: list[np.ndarray] = []
-    for prev, layer in zip(layers[:-1], layers[1:], strict=True):
+    for prev, layer in itertools.pairwise(layers):
         w = np.asarray(_draw(spec.method, rng, (layer.size, prev.size), spec), dtype=np.float64)
         if layer.mask is not None:
             w *= layer.mask

@@ -11,6 +11,7 @@ z_k = a_{k−1} · W_{k−1}ᵀ + b_{k−1}, the file's zᵏ⁺¹ = Wᵏaᵏ + b
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -96,7 +97,7 @@ class Network:
         self.labels = default_labels(layers)
         self.masks: list[np.ndarray | None] = [layer.mask for layer in layers[1:]]
         shapes: list[tuple[int, ...]] = []
-        for prev, layer in zip(layers[:-1], layers[1:], strict=True):
+        for prev, layer in itertools.pairwise(layers):
             shapes += [(layer.size, prev.size), (layer.bias_count(),)]
         self.layout = ParameterLayout(shapes)
         self.flat, self._arrays = self.layout.new()
@@ -114,7 +115,9 @@ class Network:
         for n, (target, source) in enumerate(zip(self._arrays, given, strict=True)):
             source = np.asarray(source, dtype=np.float64)
             if source.size != target.size or (source.size and source.shape != target.shape):
-                raise ValueError(f"parameter array {n}: expected shape {target.shape}, got {source.shape}")
+                raise ValueError(
+                    f"parameter array {n}: expected shape {target.shape}, got {source.shape}"
+                )
             np.copyto(target, source.reshape(target.shape))
 
     def parameters(self) -> Parameters:

@@ -52,14 +52,18 @@ class ParameterLayout:
         """Which array, and where in it, a flat index falls."""
         for n, (start, stop) in enumerate(zip(self.offsets, self.offsets[1:], strict=False)):
             if start <= flat_index < stop:
-                return n, tuple(int(i) for i in np.unravel_index(flat_index - start, self.shapes[n]))
+                return n, tuple(
+                    int(i) for i in np.unravel_index(flat_index - start, self.shapes[n])
+                )
         raise IndexError(flat_index)
 
 
 class OptimizerRunner:
     """An optimizer over the network's parameters, flat when it can be."""
 
-    def __init__(self, spec: OptimizerSpec, layout: ParameterLayout, trainable: Sequence[bool]) -> None:
+    def __init__(
+        self, spec: OptimizerSpec, layout: ParameterLayout, trainable: Sequence[bool]
+    ) -> None:
         self.layout = layout
         self.trainable = list(trainable)
         self.flat_mode = all(self.trainable)
@@ -129,7 +133,9 @@ class OptimizerRunner:
             if flat is None:
                 out[key] = [None] * n
             else:
-                out[key] = [v.tolist() for v in self.layout.views(np.asarray(flat, dtype=np.float64))]
+                out[key] = [
+                    v.tolist() for v in self.layout.views(np.asarray(flat, dtype=np.float64))
+                ]
         return out
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -157,13 +163,19 @@ class OptimizerRunner:
                     break
                 else:
                     parts = []
-                    for i, (entry, shape) in enumerate(zip(entries, self.layout.shapes, strict=True)):
+                    for i, (entry, shape) in enumerate(
+                        zip(entries, self.layout.shapes, strict=True)
+                    ):
                         try:
                             array = np.array(entry, dtype=np.float64)
                         except (TypeError, ValueError):
-                            raise OptimizerStateError(f"{key}[{i}]", f"expected numbers shaped {shape}") from None
+                            raise OptimizerStateError(
+                                f"{key}[{i}]", f"expected numbers shaped {shape}"
+                            ) from None
                         if array.shape != shape and not (array.size == 0 and math.prod(shape) == 0):
-                            raise OptimizerStateError(f"{key}[{i}]", f"expected shape {shape}, got {array.shape}")
+                            raise OptimizerStateError(
+                                f"{key}[{i}]", f"expected shape {shape}, got {array.shape}"
+                            )
                         parts.append(array.reshape(-1))
                     merged[key] = [np.concatenate(parts).tolist() if parts else []]
             if mergeable:
@@ -177,7 +189,9 @@ class OptimizerRunner:
 
     def _with_mode(self, flat: bool) -> Optimizer:
         shapes = [(self.layout.total,)] if flat else self.layout.shapes
-        return make_optimizer(OptimizerSpec(self.optimizer.name, dict(self.optimizer.hyper)), shapes)
+        return make_optimizer(
+            OptimizerSpec(self.optimizer.name, dict(self.optimizer.hyper)), shapes
+        )
 
     def snapshot(self) -> tuple[bool, object]:
         return self.flat_mode, self.optimizer.snapshot()

@@ -6,6 +6,7 @@ does not fit is refused as a whole with the place named (``state.history.step_lo
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -130,7 +131,13 @@ def parse_state(state: dict[str, Any], trainer: Trainer, place: str = "state") -
     if not isinstance(history_data, dict):
         raise _error(f"{place}.history", "expected an object")
     for key in history_data:
-        if key not in ("step_loss", "epoch_train_loss", "epoch_val_loss", "step_numbers", "epoch_numbers"):
+        if key not in (
+            "step_loss",
+            "epoch_train_loss",
+            "epoch_val_loss",
+            "step_numbers",
+            "epoch_numbers",
+        ):
             raise _error(f"{place}.history.{key}", "unknown key")
     steps = _series(history_data.get("step_loss", []), f"{place}.history.step_loss")
     train = _series(history_data.get("epoch_train_loss", []), f"{place}.history.epoch_train_loss")
@@ -145,7 +152,7 @@ def parse_state(state: dict[str, Any], trainer: Trainer, place: str = "state") -
             xs = _series(history_data[key], f"{place}.history.{key}")
             if len(xs) != len(values):
                 raise _error(f"{place}.history.{key}", "needs one number per loss")
-            if any(b <= a for a, b in zip(xs, xs[1:], strict=False)) or (xs and xs[-1] > count):
+            if any(b <= a for a, b in itertools.pairwise(xs)) or (xs and xs[-1] > count):
                 raise _error(f"{place}.history.{key}", f"expected increasing numbers up to {count}")
             numbers[key] = xs
     history = History.from_dict(

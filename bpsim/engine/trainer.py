@@ -65,11 +65,16 @@ class Divergence:
     step: int
     where: str
     value: float
+    #: When the loss overflowed with every parameter still finite: the one furthest
+    #: from zero, the likeliest culprit ('weights[0][1][0] (x2 → y1) = -3.2e+153').
+    largest: str = ""
 
     def message(self) -> str:
+        culprit = f" (largest parameter: {self.largest})" if self.largest else ""
         return (
             f"training diverged at epoch {self.epoch + 1}, step {self.step + 1}: {self.where} "
-            f"became {self.value}. The last finite state is kept; try a smaller learning rate."
+            f"became {self.value}{culprit}. The last finite state is kept; "
+            "try a smaller learning rate."
         )
 
 
@@ -113,7 +118,7 @@ class Snapshot:
 
 def split_indices(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Training and validation rows: ⌊fraction·n⌋ samples drawn by ``seed`` are held out."""
-    n_val = min(int(math.floor(fraction * n)), n - 1)
+    n_val = min(math.floor(fraction * n), n - 1)
     if n_val <= 0:
         return np.arange(n), np.zeros(0, dtype=np.int64)
     perm = np.random.Generator(np.random.PCG64(seed)).permutation(n)
@@ -199,7 +204,8 @@ class Trainer:
             self._batch_slices = {
                 id(rows): slice(int(rows[0]), int(rows[-1]) + 1)
                 for rows in self._batch_cache
-                if len(rows) and int(rows[-1]) - int(rows[0]) == len(rows) - 1
+                if len(rows)
+                and int(rows[-1]) - int(rows[0]) == len(rows) - 1
                 and np.all(np.diff(rows) == 1)
             }
             self._batch_cache_key = key
@@ -252,6 +258,13 @@ class Trainer:
         self._batch_cache_key = None
         self.trace = None
         self.phase = Phase.READY
+
+    def release_caches(self) -> None:
+        """Drop cached batches and buffers but the pass on screen (a trainer kept aside,
+        e.g. on the undo stack, holds only what it needs to come back exactly)."""
+        trace = self.trace
+        self._traces = {} if trace is None else {trace.batch_size: trace}
+        self._batch_cache, self._batch_slices, self._batch_cache_key = [], {}, None
 
     def _begin_pass(self) -> Trace:
         """Start (or restart) the forward pass of the current step."""
@@ -436,7 +449,9 @@ class Trainer:
         the Run button and ``bpsim train`` use. Each step is exactly :meth:`step`'s maths,
         without the per-phase bookkeeping. Returns how many ran."""
         done = 0
-        if count > 0 and (self.phase not in (Phase.READY, Phase.UPDATED) or self.override is not None):
+        if count > 0 and (
+            self.phase not in (Phase.READY, Phase.UPDATED) or self.override is not None
+        ):
             self.step()
             done = 1
         net = self.network
@@ -468,7 +483,13 @@ class Trainer:
         return f"weights[{k}][{j}][{i}] ({self.network.weight_name(k, j, i)})"
 
     def _diverged(self, where: str, value: float) -> None:
-        self.divergence = Divergence(self.epoch, self.step_count, where, value)
+        largest = ""
+        flat = self.network.flat
+        if where == "the loss" and flat.size:
+            at = int(np.argmax(np.abs(flat)))
+            n, index = self.network.layout.index_of(at)
+            largest = f"{self._array_entry_name(n, index)} = {float(flat[at]):.4g}"
+        self.divergence = Divergence(self.epoch, self.step_count, where, value, largest)
         raise DivergenceError(self.divergence)
 
     # -- editing ---------------------------------------------------------------------
@@ -561,7 +582,6 @@ class Trainer:
             phase=self.phase,
             trace=copy_trace(trace) if trace else None,
             override=None if self.override is None else self.override.copy(),
-
             epoch_loss_sum=self.epoch_loss_sum,
             epoch_samples=self.epoch_samples,
             best_val=self.best_val,

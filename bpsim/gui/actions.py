@@ -142,7 +142,8 @@ SPECS: dict[str, ActionSpec] = {
             "Save the lesson under a new name",
             None,
         ),
-        ActionSpec("quit", "&Quit", QKeySequence.StandardKey.Quit, "Close bpsim", None),
+        # Ctrl+Q, not StandardKey.Quit: that is empty on Windows and offscreen
+        ActionSpec("quit", "&Quit", "Ctrl+Q", "Close bpsim", None),
         ActionSpec("reset_layout", "&Reset layout", None, "Put the panels back where they started"),
         ActionSpec("about", "&About bpsim", None, "What bpsim is and where it comes from"),
     )
@@ -350,7 +351,7 @@ def glyph_icon(name: str) -> QIcon:
     """A white glyph on a rounded tile in the action's colour, at the usual icon sizes."""
     icon = QIcon()
     color = QColor(COLORS[name])
-    for size in (16, 22, 24, 32, 48, 64):
+    for size in (16, 22, 24, 32, 48, 64, 96, 144):  # up to 300 % zoom on a 2× screen
         for mode, tile in ((QIcon.Mode.Normal, color), (QIcon.Mode.Disabled, QColor("#b9bfc4"))):
             pixmap = QPixmap(size, size)
             pixmap.fill(Qt.GlobalColor.transparent)

@@ -12,8 +12,14 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
+from shiboken6 import isValid
+
+from bpsim.gui.help import app_icon
+from bpsim.gui.recovery import save_all_now
+from bpsim.gui.settings import Settings
 
 APP_NAME = "bpsim"
 ORGANIZATION = "bpsim"
@@ -41,14 +47,22 @@ def show_exception(
     details = "".join(traceback.format_exception(kind, error, tb))
     print(details, file=sys.stderr, end="")
     app = QApplication.instance()
-    if not isinstance(app, QApplication) or (_error_box is not None and _error_box.isVisible()):
+    showing = _error_box is not None and isValid(_error_box) and _error_box.isVisible()
+    if not isinstance(app, QApplication) or showing:  # (a closed box deletes itself)
         return  # one box at a time: a failing paint event must not open hundreds
+    kept = save_all_now()  # before anything else can go wrong: the work is safe first
+    safe = (
+        f"\n\nYour unsaved work was kept in a recovery file ({kept[0]}); if bpsim stops, "
+        "the next start offers it back."
+        if kept
+        else ""
+    )
     box = QMessageBox(
         QMessageBox.Icon.Critical,
         "bpsim: unexpected error",
         f"Something went wrong inside bpsim ({kind.__name__}: {error}).\n\n"
         "The window keeps working, but what it shows may be out of date. "
-        "Please save your lesson under a new name and report this problem.",
+        f"Please save your lesson under a new name and report this problem.{safe}",
         QMessageBox.StandardButton.Close,
         app.activeWindow(),
     )
@@ -64,11 +78,19 @@ def make_application() -> QApplication:
     """The running QApplication, or a new one named for QSettings."""
     app = QApplication.instance()
     if not isinstance(app, QApplication):
+        # Qt 6 scales for the screen's density by itself; pass fractional factors
+        # (150 %) through unrounded, so text and the vector icon stay sharp.
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+        )
         app = QApplication(sys.argv[:1])
+        app.setStyle("Fusion")  # follows the themes' palettes the same on every system
         apply_style(app)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationDisplayName(APP_NAME)
+    app.setDesktopFileName(APP_NAME)  # resources/bpsim.desktop: the icon in docks and panels
+    app.setWindowIcon(app_icon())
     return app
 
 
@@ -80,12 +102,18 @@ def run_app(path: str | Path | None = None) -> int:
     previous_hook = sys.excepthook
     sys.excepthook = show_exception
     try:
-        window = MainWindow(path)
-        settings = QSettings()
-        window.restore_layout(settings)
+        window = MainWindow(path, recovery=True)  # autosave, and offer what a crash left
+        settings = Settings.open()
+        settings.attach(window)  # layout, theme, zoom, presentation, recent files
         window.show()
+        if not settings.tour_shown:  # the first start: the tour of the three panels
+            settings.tour_shown = True
+            window.help.start_tour_soon()
         code = int(app.exec())
-        window.save_layout(settings)
+        # Closing the last window and Quit each post a Quit event; one left over would end
+        # every event loop run after this one (tests, an embedding program) at once.
+        QCoreApplication.removePostedEvents(app, QEvent.Type.Quit)
+        settings.save(window)
         window.session.pause()
     finally:
         sys.excepthook = previous_hook

@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from bpsim.engine.explain import fmt
+from bpsim.gui.editing import StructureEditing
 from bpsim.gui.session import ParameterKey, Session
 
 
@@ -76,8 +77,11 @@ class Controller(QObject):
         self.session = session
         self.undo_stack = QUndoStack(self)
         # Commands hold keys and settings of the lesson they were made in; after another
-        # lesson is opened they would apply to the wrong network.
-        session.lessonReplaced.connect(self.undo_stack.clear)
+        # lesson is opened they would apply to the wrong network. (Structural edits of the
+        # same lesson stay undoable: they are on this stack.)
+        session.documentReplaced.connect(self.undo_stack.clear)
+        #: Structural edits: layers, neurons, links, activations, names, dragging.
+        self.structure = StructureEditing(session, self.undo_stack, self)
 
     def set_value(self, key: ParameterKey, value: float, label: str = "") -> None:
         """Set a weight or bias (undoable). Raises ValueError, changing nothing, when the
@@ -149,4 +153,55 @@ class Controller(QObject):
                 lambda: self.session.set_batch_size(old),
                 lambda: self.session.set_batch_size(size),
             )
+        )
+
+    # -- the data set (commands in bpsim.gui.data_commands) ------------------------------
+
+    def set_data_value(self, part: str, row: int, column: int, value: float) -> None:
+        """Set input or target ``column`` of sample ``row`` (``part`` "inputs" or
+        "targets"; undoable). Raises ValueError, changing nothing, when refused."""
+        from bpsim.engine.dataset_edit import check_data_value
+        from bpsim.gui.data_commands import DataValueCommand
+
+        old = check_data_value(self.session.trainer, part, row, column, float(value))
+        if float(value) == old:
+            return
+        self.undo_stack.push(DataValueCommand(self.session, part, row, column, old, float(value)))
+
+    def add_samples(self, inputs: object, targets: object, text: str = "Add a point") -> None:
+        """Append samples to the data set (undoable); it becomes inline rows. Raises
+        ValueError, changing nothing, when they do not fit the network."""
+        import numpy as np
+
+        from bpsim.engine.dataset_edit import add_rows, fit_problem
+        from bpsim.gui.data_commands import DataSetCommand
+
+        trainer = self.session.trainer
+        x = np.atleast_2d(np.asarray(inputs, dtype=np.float64))
+        t = np.atleast_2d(np.asarray(targets, dtype=np.float64))
+        if x.shape[1:] != trainer.inputs.shape[1:] or t.shape[1:] != trainer.targets.shape[1:]:
+            add_rows(trainer, x, t)  # raises the message; changes nothing
+        problem = fit_problem(
+            np.concatenate([trainer.inputs, x]),
+            np.concatenate([trainer.targets, t]),
+            trainer.network,
+        )
+        if problem is not None:
+            raise ValueError(problem)
+        self.undo_stack.push(DataSetCommand(self.session, text, lambda tr: add_rows(tr, x, t)))
+
+    def replace_dataset(self, dataset: object, text: str = "New data set") -> None:
+        """Make ``dataset`` (a bpsim.engine.spec.Dataset) the lesson's data (undoable).
+        Raises ValueError, changing nothing, when it does not fit the network."""
+        from bpsim.engine.dataset_edit import fit_problem, replace_dataset
+        from bpsim.engine.spec import Dataset
+        from bpsim.gui.data_commands import DataSetCommand
+
+        if not isinstance(dataset, Dataset):
+            raise TypeError("expected a Dataset")
+        problem = fit_problem(dataset.inputs, dataset.targets, self.session.trainer.network)
+        if problem is not None:
+            raise ValueError(problem)
+        self.undo_stack.push(
+            DataSetCommand(self.session, text, lambda tr: replace_dataset(tr, dataset))
         )

@@ -15,7 +15,7 @@ import math
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -32,19 +32,28 @@ from bpsim.engine.explain import fmt
 from bpsim.engine.trainer import Phase, Trainer
 from bpsim.examples import DEFAULT_EXAMPLE, EXAMPLES, Example
 from bpsim.fileformat import LessonFileError
+from bpsim.gui import appearance
 from bpsim.gui.actions import STEP_ACTIONS, build_actions, set_run_state, undo_redo_actions
 from bpsim.gui.controller import Controller
+from bpsim.gui.data_views import install_data_views
+from bpsim.gui.documents import DocumentManager
+from bpsim.gui.help import HelpCenter, app_icon
+from bpsim.gui.presentation import PresentationMode
+from bpsim.gui.recovery import RecoveryManager
 from bpsim.gui.session import Session
+from bpsim.gui.settings import Settings
+from bpsim.gui.teaching import install_teaching
 from bpsim.gui.views.loss_plot import LossPlot
 from bpsim.gui.views.network_editor import NetworkEditor
 from bpsim.gui.views.parameter_table import ParameterTable
 from bpsim.gui.widgets.banner import MessageBanner
 from bpsim.gui.widgets.training_controls import TrainingControls
+from bpsim.gui.widgets.undo_history import UndoHistoryDock
 from bpsim.lessons import save_trainer, trainer_from_lesson_file
 
 FILE_FILTER = "bpsim lessons (*.bpsim);;All files (*)"
 #: Phases that change what a saved file holds (forward and backward change only the trace).
-SAVED_PHASES = frozenset({"update", "step", "epoch", "run", "reset", "edit"})
+SAVED_PHASES = frozenset({"update", "step", "epoch", "run", "reset", "edit", "rewind"})
 PANELS: tuple[tuple[str, str], ...] = (
     ("network_editor", "Network"),
     ("loss_plot", "Loss"),
@@ -82,6 +91,8 @@ def _phase_text(session: Session) -> str:
     trainer = session.trainer
     if session.running:
         return "running"
+    if session.training_blocked is not None:
+        return "waiting for data that fits the network"
     if trainer.stopped is not None and trainer.phase in (Phase.READY, Phase.UPDATED):
         return "stopped early"
     trace, depth = trainer.trace, trainer.network.depth
@@ -165,12 +176,22 @@ class MainWindow(QMainWindow):
 
     ``phaseFinished(name)`` re-exposes the session's signal so tests can wait for a
     phase; ``runningChanged(bool)`` the same for Run/Pause.
+
+    ``recovery=True`` (what ``bpsim`` does) autosaves unsaved work to a recovery file
+    every minute and offers, in a banner, to restore work a crash left behind; off by
+    default so tests and screenshots never touch the user's recovery folder.
     """
 
     phaseFinished = Signal(str)
     runningChanged = Signal(bool)
 
-    def __init__(self, path: str | Path | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        parent: QWidget | None = None,
+        *,
+        recovery: bool = False,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("main_window")
         self.setStyleSheet(STYLE_SHEET)
@@ -213,17 +234,34 @@ class MainWindow(QMainWindow):
         self._arrange_docks()
 
         self.controls = TrainingControls(self.session, self.controller, self)
+        self.documents = DocumentManager(self)  # New, Open Recent, Revert, drops, modified
+        self.undo_history = UndoHistoryDock(self.controller.undo_stack, self)
         self._build_toolbars()
         self._build_menus()
         self._build_status_bar()
         self._connect()
+        # Inspector, animation, rewind, quiz, handouts, compare runs (docks, Teach menu).
+        self.teaching = install_teaching(self)
+        # Data panel, metrics, decision map, loss landscape, descent (docks, Data menu).
+        self.data_views = install_data_views(self)
         self._default_state = self.saveState()
+        # Zoom, themes, presentation mode and help (run_app attaches the user's settings).
+        self.settings: Settings | None = None
+        self.appearance = appearance.install(self)
+        self.presentation = PresentationMode(self, self.appearance)
+        self.help = HelpCenter(self)
+        self.appearance_styler.add_to_menu_end()
+        self.setWindowIcon(app_icon())
 
         self.resize(QSize(1280, 860))
         self._refresh_state()
         self._update_title()
         if problem is not None:
             self.show_problem(problem)
+        self.recovery: RecoveryManager | None = None
+        if recovery:
+            self.recovery = RecoveryManager(self)
+            self.recovery.offer()
 
     # -- construction --------------------------------------------------------------------
 
@@ -306,12 +344,24 @@ class MainWindow(QMainWindow):
             if isinstance(button, QToolButton):
                 button.setToolButtonStyle(style)
 
+    def remeasure_toolbar(self) -> None:
+        """The zoom changed the toolbar's natural width: measure it again, then fit."""
+        bar = self.toolbars["training"]
+        for name in COMPACT_FIRST:
+            button = bar.widgetForAction(self.action_map[name])
+            if isinstance(button, QToolButton):
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self._full_toolbar_width = bar.sizeHint().width()
+        self._fit_toolbar()
+
     def _build_menus(self) -> None:
         a = self.action_map
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         new_menu = QMenu("&New from example", self)
         new_menu.setObjectName("new_from_example")
+        new_menu.addAction(self.documents.actions["new_empty"])
+        new_menu.addSeparator()
         for example in EXAMPLES:
             action = new_menu.addAction(example.title)
             action.setObjectName(f"example_{example.name}")
@@ -320,15 +370,22 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, e=example: self._new_from_example(e))
         file_menu.addMenu(new_menu)
         file_menu.addAction(a["open"])
+        file_menu.addMenu(self.documents.recent_menu)
         file_menu.addSeparator()
         file_menu.addAction(a["save"])
         file_menu.addAction(a["save_as"])
+        file_menu.addAction(self.documents.actions["revert"])
         file_menu.addSeparator()
         file_menu.addAction(a["quit"])
 
         edit_menu = bar.addMenu("&Edit")
         edit_menu.addAction(a["undo"])
         edit_menu.addAction(a["redo"])
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.undo_history.toggle_action)
+
+        network_menu = bar.addMenu("&Network")
+        self.panels["network_editor"].edit_actions.fill_menu(network_menu)
 
         train_menu = bar.addMenu("&Train")
         for name in STEP_ACTIONS:
@@ -423,7 +480,9 @@ class MainWindow(QMainWindow):
         set_run_state(self.action_map["run"], self.session.running)  # start may refuse
 
     def _diverged(self, text: str) -> None:
-        self.show_problem(text[:1].upper() + text[1:], kind="warning")
+        # The last finite state is often already huge: a smaller rate alone cannot help.
+        hint = " Step back on the timeline, or Reset, to go on from before it blew up."
+        self.show_problem(text[:1].upper() + text[1:] + hint, kind="warning")
 
     def show_status(self, text: str) -> None:
         """A passing message in the status bar."""
@@ -462,10 +521,15 @@ class MainWindow(QMainWindow):
         self.setWindowModified(False)
         self._update_title()
 
+    def show_recovered(self, trainer: Trainer, path: Path | None) -> None:
+        """Show work restored from a recovery file: it belongs to ``path`` (None: never
+        saved) and stays unsaved until the user saves it."""
+        self._replace(trainer, path)
+        self.documents.mark_unsaved()
+        self.setWindowModified(True)
+
     def _new_from_example(self, example: Example) -> None:
-        if not self._maybe_save():
-            return
-        self.open_example(example)
+        self.documents.ask_then(lambda: self.open_example(example), "starting a new lesson")
 
     def open_example(self, example: Example) -> None:
         """Start an unsaved lesson from a built-in example (Save asks where to write it,
@@ -480,14 +544,23 @@ class MainWindow(QMainWindow):
         if target is None:
             self.show_problem("This lesson has no file yet; use File ▸ Save As… to choose one.")
             return False
+        if self.session.training_blocked is not None:  # the file would not open again
+            self.show_problem(
+                f"Could not save: the data set does not fit the network. "
+                f"{self.session.training_blocked}"
+            )
+            return False
         try:
             save_trainer(self.session.trainer, target)
         except (LessonFileError, OSError) as error:
             self.show_problem(f"Could not save: {error}")
             return False
         self.session.path = target
+        self.documents.saved(target)
         self.controller.undo_stack.setClean()
         self.setWindowModified(False)
+        if self.recovery is not None:
+            self.recovery.discard()  # saved: the recovery file has nothing more to keep
         self._update_title()
         self.show_status(f"Saved {target.name}")
         return True
@@ -497,8 +570,9 @@ class MainWindow(QMainWindow):
         return str(path.parent) if path is not None else str(Path.home())
 
     def _open_dialog(self) -> None:
-        if not self._maybe_save():
-            return
+        self.documents.ask_then(self._choose_and_open, "opening another lesson")
+
+    def _choose_and_open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self, "Open lesson", self._start_folder(), FILE_FILTER
         )
@@ -526,28 +600,13 @@ class MainWindow(QMainWindow):
             chosen += ".bpsim"
         return self.save(chosen)
 
-    def _maybe_save(self) -> bool:
-        """Ask before unsaved changes are lost (only on the user's own request)."""
-        if not self.isWindowModified():
-            return True
-        answer = QMessageBox.question(
-            self,
-            "Unsaved changes",
-            "This lesson has changes that are not saved. Save them first?",
-            QMessageBox.StandardButton.Save
-            | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Save,
-        )
-        if answer == QMessageBox.StandardButton.Save:
-            return self._save_interactive()
-        return answer == QMessageBox.StandardButton.Discard
-
     def closeEvent(self, event: QCloseEvent) -> None:
         """Ask about unsaved changes without blocking: the question opens window-modal and
         its answer closes the window (so nothing waits on a dialog, not even a test)."""
         if self._force_close or not self.isWindowModified():
             self.session.pause()
+            if self.recovery is not None:
+                self.recovery.shutdown()  # a clean close: saved, or discarded on purpose
             event.accept()
             return
         event.ignore()
@@ -612,18 +671,4 @@ class MainWindow(QMainWindow):
             self._layout_sized = True
 
     def _about(self) -> None:
-        box = QMessageBox(self)
-        box.setObjectName("about_box")
-        box.setWindowTitle("About bpsim")
-        box.setIcon(QMessageBox.Icon.Information)
-        box.setText(
-            "<b>bpsim</b> — a simulator that teaches backpropagation and gradient descent, "
-            "one forward pass, backward pass and update at a time."
-        )
-        keys = ", ".join(
-            f"{self.action_map[n].text().replace('&', '')} "
-            f"{self.action_map[n].shortcut().toString(QKeySequence.SequenceFormat.NativeText)}"
-            for n in ("forward", "backward", "update", "step", "epoch", "run", "reset")
-        )
-        box.setInformativeText(f"Keys: {keys}.")
-        box.open()
+        self.help.show_about()  # bpsim.gui.help: icon, version, keys; opened, not exec'd

@@ -109,10 +109,19 @@ def check_actions(actions: list[str]) -> None:
 
 
 def render_screenshot(
-    path: Path, out: Path, actions: list[str], size: tuple[int, int], panel: str = "window"
+    path: Path,
+    out: Path,
+    actions: list[str],
+    size: tuple[int, int],
+    panel: str = "window",
+    *,
+    presentation: bool = False,
+    theme: str | None = None,
+    zoom: float | None = None,
 ) -> None:
     """Open ``path`` in a window of ``size`` pixels, trigger ``actions`` in order, and
-    write the window (or the panel named ``panel``) to ``out`` as a PNG."""
+    write the window (or the panel named ``panel``) to ``out`` as a PNG; in presentation
+    mode (``size`` stands for the screen), with a ``theme`` and a ``zoom`` if given."""
     check_actions(actions)
     if panel not in PANELS:
         raise ValueError(f"--panel: unknown panel '{panel}'; expected one of {', '.join(PANELS)}")
@@ -124,7 +133,15 @@ def render_screenshot(
     previous = qInstallMessageHandler(None)
     qInstallMessageHandler(_quiet_handler(previous))
     window = MainWindow(path)
+    window.teaching.animation.set_enabled(False)  # a still picture, not a frame mid-pass
     try:
+        if presentation:
+            window.presentation.enter(full_screen=False)
+        if theme is not None or zoom is not None:
+            window.appearance.set(
+                theme or window.appearance.theme.name,
+                window.appearance.zoom if zoom is None else zoom,
+            )
         window.resize(*size)
         window.show()
         _settle(0.05)

@@ -166,10 +166,10 @@ class Session(QObject):
     def _guarded(self, name: str, action, params: bool, history: bool) -> bool:
         if self._running:
             return False
-        if self.phase_gate is not None and not self.phase_gate(name):
-            return False
         if self.training_blocked is not None:
             self.message.emit(self.training_blocked)
+            return False
+        if self.phase_gate is not None and not self.phase_gate(name):
             return False
         self.phaseStarting.emit(name)
         self._begin()
@@ -232,7 +232,8 @@ class Session(QObject):
         self.phaseFinished.emit("reset")
 
     def select_sample(self, row: int | None) -> None:
-        """Make the next forward pass use data-set row ``row`` (0-based; None: the epoch's order)."""
+        """Make the next forward pass use data-set row ``row`` (0-based; None: back to the
+        epoch's order)."""
         self.trainer.select_samples(None if row is None else [row])
         self.stateChanged.emit()
 
@@ -242,6 +243,7 @@ class Session(QObject):
         self.last_phase = "edit"
         self.datasetChanged.emit()
         self.traceChanged.emit()
+        self.settingsChanged.emit()  # the batch size's range follows the number of rows
         self.stateChanged.emit()
         self.phaseFinished.emit("edit")
 

@@ -238,7 +238,8 @@ def to_markdown(example: WorkedExample) -> str:
                 fmt(0.5 * float(t - v) ** 2) for t, v in zip(trace.targets[s], o[s], strict=True)
             ]
             out(
-                f"E = {' + '.join(parts)} = {' + '.join(values)} = **{fmt(float(trace.sample_losses[s]))}**"
+                f"E = {' + '.join(parts)} = {' + '.join(values)} = "
+                f"**{fmt(float(trace.sample_losses[s]))}**"
             )
         else:
             out(
@@ -291,7 +292,8 @@ def to_markdown(example: WorkedExample) -> str:
     out("### Gradients")
     out()
     out(
-        "Each weight's gradient is ∂E/∂w = ∂E/∂out · ∂out/∂net · ∂net/∂w = δ · (the input it carries)."
+        "Each weight's gradient is ∂E/∂w = ∂E/∂out · ∂out/∂net · ∂net/∂w "
+        "= δ · (the input it carries)."
     )
     out()
     for k in range(net.depth - 1, -1, -1):
@@ -313,11 +315,13 @@ def to_markdown(example: WorkedExample) -> str:
                     else f"{fmtp(wg.grad_out)} × {fmtp(wg.fprime)} × {fmtp(wg.input_value)}"
                 )
                 out(
-                    f"- ∂E/∂{wg.name} ({wg.source} → {wg.target}) = {chain} = **{fmt(wg.gradient)}**"
+                    f"- ∂E/∂{wg.name} ({wg.source} → {wg.target}) = {chain} "
+                    f"= **{fmt(wg.gradient)}**"
                 )
             else:
                 out(
-                    f"- ∂E/∂{wg.name} ({wg.source} → {wg.target}) = mean over the batch = **{fmt(wg.gradient)}**"
+                    f"- ∂E/∂{wg.name} ({wg.source} → {wg.target}) = mean over the batch "
+                    f"= **{fmt(wg.gradient)}**"
                 )
             written += 1
         gb = trace.bias_grads[k]
@@ -356,7 +360,8 @@ def to_markdown(example: WorkedExample) -> str:
             f"−{fmt(lr)} × {fmtp(row.gradient)} = {fmt(row.delta)}" if plain_sgd else fmt(row.delta)
         )
         out(
-            f"| {row.name} | {fmt(row.before)} | {fmt(row.gradient)} | {change} | {fmt(row.after)} |"
+            f"| {row.name} | {fmt(row.before)} | {fmt(row.gradient)} | {change} "
+            f"| {fmt(row.after)} |"
         )
     if len(example.updates) > 64:
         out(f"| … | {len(example.updates) - 64} more | | | |")
@@ -422,7 +427,8 @@ def to_html(example: WorkedExample) -> str:
         body.append("</ul>")
     style = (
         "body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;line-height:1.5}"
-        "table{border-collapse:collapse}td,th{border:1px solid #999;padding:.2em .5em;text-align:right}"
+        "table{border-collapse:collapse}"
+        "td,th{border:1px solid #999;padding:.2em .5em;text-align:right}"
         "li{margin:.3em 0}"
     )
     title = html.escape(example.title)

@@ -42,7 +42,9 @@ def test_explain_json_has_the_seed_numbers(capsys: pytest.CaptureFixture[str]) -
     assert round(data["activations"][2][0][0], 5) == 0.63371
     assert round(data["gradients"]["weights"][1][0][0], 6) == 0.072952
     assert round(data["parameters"]["weights"][1][0][0], 6) == 0.179270
-    assert data["parameters"]["biases"][0] == [pytest.approx(0.05 - 0.01 * data["gradients"]["biases"][0][0])]
+    assert data["parameters"]["biases"][0] == [
+        pytest.approx(0.05 - 0.01 * data["gradients"]["biases"][0][0])
+    ]
 
 
 def test_explain_markdown_reads_like_the_seed(capsys: pytest.CaptureFixture[str]) -> None:
@@ -62,7 +64,9 @@ def test_explain_html_is_a_page(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert code == 0 and text.startswith("<!DOCTYPE html>") and "<table>" in text
 
 
-def test_train_prints_one_line_per_epoch_and_saves(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_train_prints_one_line_per_epoch_and_saves(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out_file = tmp_path / "trained.bpsim"
     code, out, _ = run(["train", str(SEED000), "--epochs", "3", "--save", str(out_file)], capsys)
     assert code == 0
@@ -72,7 +76,9 @@ def test_train_prints_one_line_per_epoch_and_saves(tmp_path: Path, capsys: pytes
     assert saved["state"]["epoch"] == 3 and len(saved["state"]["history"]["step_loss"]) == 3
 
 
-def test_train_divergence_exits_3_and_still_saves(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_train_divergence_exits_3_and_still_saves(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     lesson = json.loads(SEED000.read_text())
     lesson["layers"][1]["activation"] = "linear"
     lesson["layers"][2]["activation"] = "linear"
@@ -126,13 +132,23 @@ def test_subprocess_has_no_traceback_and_no_qt_on_the_headless_path(tmp_path: Pa
     env = {**os.environ, "PYTHONWARNINGS": "error"}
     code = (
         "import sys; from bpsim.cli.main import main; rc = main(['train', sys.argv[1], "
-        "'--epochs', '2']); assert not any(m.startswith(('PySide6', 'pyqtgraph')) for m in sys.modules), "
+        "'--epochs', '2']); "
+        "assert not any(m.startswith(('PySide6', 'pyqtgraph')) for m in sys.modules), "
         "'Qt was imported'; sys.exit(rc)"
     )
-    done = subprocess.run([sys.executable, "-c", code, str(SEED000)], capture_output=True, text=True,
-                          env=env, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(SEED000)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
-    bad = subprocess.run([sys.executable, "-m", "bpsim", "train", str(tmp_path / "nope.bpsim")],
-                         capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "bpsim", "train", str(tmp_path / "nope.bpsim")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2
     assert bad.stderr.startswith("error:") and "Traceback" not in bad.stderr

@@ -76,8 +76,9 @@ def test_layer_by_layer_equals_whole_pass() -> None:
 
 
 def test_forward_again_recomputes_the_same_batch_and_update_moves_on() -> None:
-    lesson = random_lesson([2, 3, 1], ["tanh", "sigmoid"], "mse", samples=4,
-                           training=TrainingSpec(batch_size=2))
+    lesson = random_lesson(
+        [2, 3, 1], ["tanh", "sigmoid"], "mse", samples=4, training=TrainingSpec(batch_size=2)
+    )
     t = Trainer(lesson)
     t.forward()
     assert t.trace is not None
@@ -90,8 +91,9 @@ def test_forward_again_recomputes_the_same_batch_and_update_moves_on() -> None:
 
 
 def test_epochs_visit_every_training_sample_in_batches() -> None:
-    lesson = random_lesson([2, 3, 1], ["tanh", "sigmoid"], "mse", samples=7,
-                           training=TrainingSpec(batch_size=3))
+    lesson = random_lesson(
+        [2, 3, 1], ["tanh", "sigmoid"], "mse", samples=7, training=TrainingSpec(batch_size=3)
+    )
     t = Trainer(lesson)
     seen = []
     while t.epoch == 0:
@@ -119,7 +121,7 @@ def test_validation_split_holds_out_samples_by_seed() -> None:
     train, val = split_indices(10, 0.3, seed=1)
     assert len(val) == 3 and len(train) == 7
     assert set(train) | set(val) == set(range(10)) and not set(train) & set(val)
-    train2, val2 = split_indices(10, 0.3, seed=1)
+    _train2, val2 = split_indices(10, 0.3, seed=1)
     np.testing.assert_array_equal(val, val2)
     spec = TrainingSpec(batch_size=2, validation_fraction=0.3, seed=1)
     t = Trainer(random_lesson([2, 3, 1], ["tanh", "sigmoid"], "mse", samples=10, training=spec))
@@ -130,8 +132,9 @@ def test_validation_split_holds_out_samples_by_seed() -> None:
 
 def test_early_stopping_stops_after_patience_epochs_without_improvement() -> None:
     spec = TrainingSpec(batch_size=None, validation_fraction=0.5, seed=0, patience=2)
-    lesson = random_lesson([2, 8, 1], ["tanh", "linear"], "mse", samples=6, training=spec,
-                           learning_rate=5.0)
+    lesson = random_lesson(
+        [2, 8, 1], ["tanh", "linear"], "mse", samples=6, training=spec, learning_rate=5.0
+    )
     t = Trainer(lesson)
     epochs = 0
     while t.stopped is None and epochs < 500:
@@ -146,8 +149,9 @@ def test_early_stopping_stops_after_patience_epochs_without_improvement() -> Non
 def test_snapshot_restore_is_bit_identical_for_every_optimizer() -> None:
     for name in ("sgd", "adagrad", "rmsprop", "adam", "adadelta"):
         extra = {"momentum": 0.9} if name in ("sgd", "rmsprop") else {}
-        lesson = random_lesson([3, 4, 2], ["tanh", "sigmoid"], "mse", samples=6,
-                               optimizer=name, **extra)
+        lesson = random_lesson(
+            [3, 4, 2], ["tanh", "sigmoid"], "mse", samples=6, optimizer=name, **extra
+        )
         t = Trainer(lesson)
         for _ in range(3):
             t.step()
@@ -175,8 +179,9 @@ def test_snapshot_restore_is_bit_identical_for_every_optimizer() -> None:
 
 
 def test_ten_steps_forward_and_back_return_to_bit_identical_parameters() -> None:
-    t = Trainer(random_lesson([2, 3, 2], ["sigmoid", "sigmoid"], "half_sse", samples=4,
-                              optimizer="adam"))
+    t = Trainer(
+        random_lesson([2, 3, 2], ["sigmoid", "sigmoid"], "half_sse", samples=4, optimizer="adam")
+    )
     start = t.snapshot()
     first = [a.copy() for a in t.network.parameter_arrays()]
     snaps = []
@@ -203,8 +208,15 @@ def test_ten_steps_forward_and_back_return_to_bit_identical_parameters() -> None
 )
 def test_save_in_the_middle_and_resume_is_bit_identical(optimizer: str, hyper: dict) -> None:
     spec = TrainingSpec(batch_size=3, shuffle=True, seed=3, validation_fraction=0.2)
-    lesson = random_lesson([3, 4, 2], ["tanh", "sigmoid"], "binary_cross_entropy", samples=11,
-                           optimizer=optimizer, training=spec, **hyper)
+    lesson = random_lesson(
+        [3, 4, 2],
+        ["tanh", "sigmoid"],
+        "binary_cross_entropy",
+        samples=11,
+        optimizer=optimizer,
+        training=spec,
+        **hyper,
+    )
     straight = Trainer(lesson)
     for _ in range(7):  # into the middle of the third epoch
         straight.step()
@@ -213,23 +225,28 @@ def test_save_in_the_middle_and_resume_is_bit_identical(optimizer: str, hyper: d
     for _ in range(9):
         straight.step()
         resumed.step()
-    for a, b in zip(straight.network.parameter_arrays(), resumed.network.parameter_arrays(),
-                    strict=True):
+    for a, b in zip(
+        straight.network.parameter_arrays(), resumed.network.parameter_arrays(), strict=True
+    ):
         np.testing.assert_array_equal(a, b)
-    np.testing.assert_array_equal(straight.history.step_loss.values, resumed.history.step_loss.values)
+    np.testing.assert_array_equal(
+        straight.history.step_loss.values, resumed.history.step_loss.values
+    )
     np.testing.assert_array_equal(
         straight.history.epoch_val_loss.values, resumed.history.epoch_val_loss.values
     )
     assert (straight.epoch, straight.batch_index) == (resumed.epoch, resumed.batch_index)
     resumed.reset()
-    for a, b in zip(resumed.network.parameter_arrays(), Trainer(lesson).network.parameter_arrays(),
-                    strict=True):
+    for a, b in zip(
+        resumed.network.parameter_arrays(), Trainer(lesson).network.parameter_arrays(), strict=True
+    ):
         np.testing.assert_array_equal(a, b)  # reset goes back to the very first parameters
 
 
 def test_divergence_stops_with_place_and_keeps_the_last_finite_state() -> None:
-    lesson = random_lesson([2, 3, 1], ["linear", "linear"], "half_sse", samples=4,
-                           learning_rate=1e150)
+    lesson = random_lesson(
+        [2, 3, 1], ["linear", "linear"], "half_sse", samples=4, learning_rate=1e150
+    )
     t = Trainer(lesson)
     last_good = None
     with pytest.raises(DivergenceError) as info:
@@ -261,8 +278,11 @@ def test_edits_invalidate_the_pass_and_refuse_bad_values() -> None:
 
 
 def test_select_sample_uses_that_row_once_without_moving_the_epoch() -> None:
-    t = Trainer(random_lesson([2, 3, 1], ["tanh", "sigmoid"], "mse", samples=5,
-                              training=TrainingSpec(batch_size=1)))
+    t = Trainer(
+        random_lesson(
+            [2, 3, 1], ["tanh", "sigmoid"], "mse", samples=5, training=TrainingSpec(batch_size=1)
+        )
+    )
     t.select_samples([3])
     t.forward()
     assert t.trace is not None and list(t.trace.indices) == [3]
@@ -278,8 +298,14 @@ def test_select_sample_uses_that_row_once_without_moving_the_epoch() -> None:
 def test_fast_loop_equals_phase_by_phase_stepping(optimizer: str) -> None:
     """Run mode's loop and pressing Forward, Backward, Update give the same bits."""
     spec = TrainingSpec(batch_size=3, shuffle=True, seed=2, validation_fraction=0.25)
-    lesson = random_lesson([3, 5, 2], ["relu", "softmax"], "cross_entropy", samples=13,
-                           optimizer=optimizer, training=spec)
+    lesson = random_lesson(
+        [3, 5, 2],
+        ["relu", "softmax"],
+        "cross_entropy",
+        samples=13,
+        optimizer=optimizer,
+        training=spec,
+    )
     fast, slow = Trainer(lesson), Trainer(lesson)
     fast.train_steps(20)
     for _ in range(20):
@@ -288,7 +314,9 @@ def test_fast_loop_equals_phase_by_phase_stepping(optimizer: str) -> None:
         slow.update()
     np.testing.assert_array_equal(fast.network.flat, slow.network.flat)
     np.testing.assert_array_equal(fast.history.step_loss.values, slow.history.step_loss.values)
-    np.testing.assert_array_equal(fast.history.epoch_val_loss.values, slow.history.epoch_val_loss.values)
+    np.testing.assert_array_equal(
+        fast.history.epoch_val_loss.values, slow.history.epoch_val_loss.values
+    )
     assert (fast.epoch, fast.batch_index, fast.step_count) == (slow.epoch, slow.batch_index, 20)
 
 

@@ -13,7 +13,7 @@ from bpsim.lessons import trainer_from_lesson_file
 
 
 @pytest.fixture
-def make_session(qtbot) -> Callable[[str], Session]:  # noqa: ANN001
+def make_session(qtbot) -> Callable[[str], Session]:
     """``make_session("worked-example")`` → a Session over that built-in example."""
     sessions: list[Session] = []
 
@@ -30,7 +30,7 @@ def make_session(qtbot) -> Callable[[str], Session]:  # noqa: ANN001
 
 
 @pytest.fixture
-def session(make_session) -> Session:  # noqa: ANN001
+def session(make_session) -> Session:
     return make_session("worked-example")
 
 

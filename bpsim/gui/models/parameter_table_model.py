@@ -35,6 +35,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from bpsim.engine.explain import fmt, names_for
+from bpsim.engine.gradcheck import PASS_THRESHOLD, GradientCheck
 from bpsim.engine.trainer import Phase
 from bpsim.gui.controller import Controller
 from bpsim.gui.session import ParameterKey, Session
@@ -63,6 +64,19 @@ BUFFER_LABELS: dict[str, tuple[str, str]] = {
     "exp_avg_sq": ("v (exp_avg_sq)", "exp_avg_sq v: Adam's running average of squared gradients"),
     "max_exp_avg_sq": ("v̂ (max_exp_avg_sq)", "max_exp_avg_sq v̂: the largest v so far (AMSGrad)"),
 }
+
+#: The gradient check's columns, after the optimizer's (shown once a check has been run).
+CHECK_COLUMNS = ("finite_diff", "relative_error")
+CHECK_HEADERS = ("finite diff.", "rel. error")
+CHECK_HEADER_TIPS = (
+    "The gradient estimated by central differences, (E(w + h) − E(w − h)) / 2h, on the "
+    "same batch: what backpropagation's ∂E/∂w should agree with. Filled by Check gradients "
+    "(Ctrl+G); cleared when the weights or the batch change.",
+    "|∂E/∂w − finite diff.| / max(|∂E/∂w|, |finite diff.|, 10⁻³): ✓ when at most "
+    f"{PASS_THRESHOLD:g}, ✗ otherwise.",
+)
+PASS_TEXT = QColor("#1b7a2e")
+FAIL_TEXT = QColor("#b5121b")
 
 FIXED_HEADERS = ("Parameter", "Value", "∂E/∂w", "Δ last update")
 FIXED_HEADER_TIPS = (
@@ -139,6 +153,10 @@ class ParameterTableModel(QAbstractTableModel):
         self._sort_column = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
         self._buffer_names: tuple[str, ...] = ()
+        self._check_shown = False  # the gradient check's columns are there
+        self._check: GradientCheck | None = None
+        self._check_rows: np.ndarray | None = None  # the batch the check was made on
+        self._check_loss: str | None = None
         self._build()
         session.lessonReplaced.connect(self._on_lesson_replaced)
         session.parametersChanged.connect(self._on_parameters_changed)
@@ -246,7 +264,13 @@ class ParameterTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else self._row_count
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else FIRST_BUFFER_COLUMN + len(self._buffer_names)
+        if parent.isValid():
+            return 0
+        return self._check_first() + (len(CHECK_COLUMNS) if self._check_shown else 0)
+
+    def _check_first(self) -> int:
+        """The column of "finite diff." (after the optimizer's state columns)."""
+        return FIRST_BUFFER_COLUMN + len(self._buffer_names)
 
     def _number(self, array: int, flat: int, column: int) -> float | None:
         """The number in one cell, read straight from the engine's arrays (None: empty)."""
@@ -256,6 +280,12 @@ class ParameterTableModel(QAbstractTableModel):
             return float(self._grads[array][flat]) if self._grad_ok[array] else None
         if column == COLUMN_UPDATE:
             return float(self._updates[array][flat]) if self._has_update else None
+        first_check = self._check_first()
+        if column >= first_check:
+            if self._check is None:
+                return None
+            source = self._check.numeric if column == first_check else self._check.relative_error
+            return float(source[array].reshape(-1)[flat])
         buffer = self._buffers[column - FIRST_BUFFER_COLUMN]
         return float(buffer[array][flat]) if buffer else None
 
@@ -265,6 +295,8 @@ class ParameterTableModel(QAbstractTableModel):
             return bool(self._changed[array][flat])
         if column == COLUMN_GRADIENT:
             return self._grad_hot[array]
+        if column >= self._check_first():
+            return False
         if column >= COLUMN_UPDATE:
             return self._update_hot and bool(self._changed[array][flat])
         return False
@@ -278,6 +310,8 @@ class ParameterTableModel(QAbstractTableModel):
             if column == COLUMN_PARAMETER:
                 return self._name(array, flat)
             number = self._number(array, flat, column)
+            if number is not None and column == self._check_first() + 1:
+                return f"{fmt(number, 2)} {'✓' if number <= PASS_THRESHOLD else '✗'}"
             return "" if number is None else fmt(number, SIGNIFICANT_DIGITS)
         if role == Qt.ItemDataRole.EditRole:
             if column == COLUMN_VALUE:
@@ -302,6 +336,10 @@ class ParameterTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if self._hot(array, flat, column):
                 return HIGHLIGHT_TEXT  # readable on the highlight in a dark theme too
+            if column == self._check_first() + 1:
+                number = self._number(array, flat, column)
+                if number is not None:
+                    return PASS_TEXT if number <= PASS_THRESHOLD else FAIL_TEXT
             return FROZEN_TEXT if self._frozen[array] else None
         return None
 
@@ -313,6 +351,16 @@ class ParameterTableModel(QAbstractTableModel):
         if not 0 <= section < self.columnCount():
             return None
         buffer = None
+        first_check = self._check_first()
+        if section >= first_check:
+            n = section - first_check
+            if role == Qt.ItemDataRole.DisplayRole:
+                return CHECK_HEADERS[n]
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return CHECK_HEADER_TIPS[n]
+            if role == Qt.ItemDataRole.InitialSortOrderRole:
+                return Qt.SortOrder.DescendingOrder
+            return None
         if section >= FIRST_BUFFER_COLUMN:
             name = self._buffer_names[section - FIRST_BUFFER_COLUMN]
             buffer = BUFFER_LABELS.get(name, (name, f"optimizer state {name}"))
@@ -403,6 +451,8 @@ class ParameterTableModel(QAbstractTableModel):
             return FIXED_COLUMNS.index(name)
         if name in self._buffer_names:
             return FIRST_BUFFER_COLUMN + self._buffer_names.index(name)
+        if name in CHECK_COLUMNS and self._check_shown:
+            return self._check_first() + CHECK_COLUMNS.index(name)
         raise KeyError(name)
 
     def buffer_names(self) -> tuple[str, ...]:
@@ -416,6 +466,57 @@ class ParameterTableModel(QAbstractTableModel):
 
     def sort_column(self) -> int:
         return self._sort_column
+
+    # -- the gradient check ----------------------------------------------------------
+
+    def set_gradient_check(
+        self, check: GradientCheck | None, rows: np.ndarray | None = None
+    ) -> None:
+        """Show a gradient check's numbers (``rows``: the batch it was made on); the two
+        columns appear with the first check and stay; None empties them."""
+        if not self._check_shown:
+            first = self._check_first()
+            self.beginInsertColumns(QModelIndex(), first, first + len(CHECK_COLUMNS) - 1)
+            self._check_shown = True
+            self._check = check
+            self.endInsertColumns()
+        else:
+            self._check = check
+        self._check_rows = None if rows is None else np.asarray(rows).copy()
+        self._check_loss = self._loss_name() if check is not None else None
+        first = self._check_first()
+        self._changed_columns(first, first + len(CHECK_COLUMNS) - 1)
+        self._resort_if(first, first + 1)
+
+    def gradient_check(self) -> GradientCheck | None:
+        return self._check
+
+    def check_columns_shown(self) -> bool:
+        return self._check_shown
+
+    def _forget_check(self) -> None:
+        if self._check is None:
+            return
+        self._check, self._check_rows, self._check_loss = None, None, None
+        first = self._check_first()
+        self._changed_columns(first, first + len(CHECK_COLUMNS) - 1)
+
+    def _loss_name(self) -> str:
+        return self._session.trainer.network.loss.name
+
+    def _check_tooltip(self, array: int, flat: int, name: str) -> str:
+        check = self._check
+        if check is None:
+            return "no gradient check for these weights yet: Teach ▸ Check gradients (Ctrl+G)"
+        analytic = float(check.analytic[array].reshape(-1)[flat])
+        numeric = float(check.numeric[array].reshape(-1)[flat])
+        error = float(check.relative_error[array].reshape(-1)[flat])
+        verdict = "passes" if error <= PASS_THRESHOLD else "fails"
+        return (
+            f"∂E/∂{name} by backpropagation = {analytic!r}\n"
+            f"by central differences = {numeric!r}\n"
+            f"relative error {error:.3g}: {verdict} (threshold {PASS_THRESHOLD:g})"
+        )
 
     # -- names and tooltips -------------------------------------------------------------
 
@@ -466,6 +567,8 @@ class ParameterTableModel(QAbstractTableModel):
             lines.append(
                 "no update yet" if number is None else f"Δ{name} = {number!r} (new − old value)"
             )
+        elif column >= self._check_first():
+            lines.append(self._check_tooltip(array, flat, name))
         else:
             buffer = self._buffer_names[column - FIRST_BUFFER_COLUMN]
             number = self._number(array, flat, column)
@@ -499,6 +602,13 @@ class ParameterTableModel(QAbstractTableModel):
             ] or None
         elif column == COLUMN_UPDATE:
             sources = self._updates if self._has_update else None
+        elif column >= self._check_first():
+            check = self._check
+            if check is None:
+                sources = None
+            else:
+                arrays = check.numeric if column == self._check_first() else check.relative_error
+                sources = [a.reshape(-1) for a in arrays]
         else:
             sources = self._buffers[column - FIRST_BUFFER_COLUMN] or None
         if sources is None:
@@ -552,16 +662,24 @@ class ParameterTableModel(QAbstractTableModel):
 
     def _on_lesson_replaced(self) -> None:
         self.beginResetModel()
+        self._check_shown, self._check, self._check_rows = False, None, None
         self._build()
         self.endResetModel()
 
     def _on_parameters_changed(self) -> None:
+        self._forget_check()
         self._refresh()
         # values, their last update and the optimizer state all move together
         self._changed_columns(COLUMN_VALUE, self.columnCount() - 1)
         self._resort_if(*range(COLUMN_VALUE, self.columnCount()))
 
     def _on_trace_changed(self) -> None:
+        trace = self._session.trainer.trace
+        rows = self._check_rows
+        if rows is not None and (
+            trace is None or not np.array_equal(np.asarray(trace.indices), rows)
+        ):
+            self._forget_check()  # another batch: another gradient
         self._refresh()
         self._changed_columns(COLUMN_GRADIENT, COLUMN_GRADIENT)
         self._resort_if(COLUMN_GRADIENT)
@@ -583,6 +701,8 @@ class ParameterTableModel(QAbstractTableModel):
 
     def _on_settings_changed(self) -> None:
         """A new optimizer brings other state columns: remove the old, insert the new."""
+        if self._check_loss is not None and self._check_loss != self._loss_name():
+            self._forget_check()  # another loss: another gradient
         self._refresh()
         names = tuple(self._session.trainer.optimizer.buffer_names())
         if names != self._buffer_names:

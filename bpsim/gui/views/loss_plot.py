@@ -20,6 +20,7 @@ for dense curves and GridItem, the same redraws took 14–37 ms.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -37,6 +38,9 @@ from PySide6.QtWidgets import (
 
 from bpsim.engine.explain import fmt
 from bpsim.gui.session import Session
+
+if TYPE_CHECKING:
+    from bpsim.gui.appearance import Appearance
 
 TRAIN_COLOR = "#1f5fbf"
 VALIDATION_COLOR = "#e07000"
@@ -154,6 +158,10 @@ class LossPlot(QWidget):
 
         self._base_point_size = max(QFont(self.font()).pointSizeF(), 9.0)
         self._scale = 0.0  # text scale for the widget's size; set by _apply_scale
+        self._zoom = 1.0  # the window's zoom, on top of that scale (apply_appearance)
+        self._axis_color = AXIS_COLOR
+        self._curve_colors = {"train": TRAIN_COLOR, "validation": VALIDATION_COLOR}
+        self._curve_width = CURVE_WIDTH
 
         # -- the toolbar row ---------------------------------------------------------
         self._step_button = QRadioButton("Step")
@@ -268,6 +276,17 @@ class LossPlot(QWidget):
         self._widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self._widget.viewport().installEventFilter(self)
 
+        # PNG / SVG / CSV; the CSV holds the losses themselves, also on a log axis
+        from bpsim.gui.plot_export import ExportButton
+
+        self._train_curve.export_name = "training loss"
+        self._train_curve.export_data = lambda: self.curve_data("train")
+        self._val_curve.export_name = "validation loss"
+        self._val_curve.export_data = lambda: self.curve_data("validation")
+        self._current_marker.export_skip = True
+        self.export_button = ExportButton(self._widget, "loss", "loss")
+        bar.addWidget(self.export_button)
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -293,6 +312,7 @@ class LossPlot(QWidget):
         if scale == self._scale:
             return
         self._scale = scale
+        scale *= self._zoom
         points = self._base_point_size * scale
 
         def font(factor: float) -> QFont:
@@ -300,7 +320,7 @@ class LossPlot(QWidget):
             f.setPointSizeF(points * factor)
             return f
 
-        self._label_style = {"color": AXIS_COLOR, "font-size": f"{points * 1.4:.0f}pt"}
+        self._label_style = {"color": self._axis_color, "font-size": f"{points * 1.4:.0f}pt"}
         for name in ("left", "bottom"):
             self._item.getAxis(name).setStyle(tickFont=font(1.15), tickTextOffset=round(5 * scale))
         self._item.setLabel("left", "loss", **self._label_style)
@@ -314,6 +334,34 @@ class LossPlot(QWidget):
         self._current_marker.setSymbolSize(round(13 * scale))
         self._hover_marker.setSymbolSize(round(9 * scale))
         self._hover_text.setFont(font(1.15))
+
+    def apply_appearance(self, appearance: Appearance) -> None:
+        """A new zoom or theme (bpsim.gui.appearance): text, markers and curve widths
+        grow with the zoom on top of the widget-size scale; colours follow the theme."""
+        colors = appearance.theme.plot
+        self._zoom = appearance.zoom
+        self._axis_color = pg.mkColor(colors.axis).name()  # text for the labels' CSS
+        self._curve_colors = {"train": colors.train, "validation": colors.validation}
+        self._curve_width = colors.curve_width * appearance.zoom
+        self._widget.setBackground(colors.background)
+        for name in ("left", "bottom"):
+            axis = self._item.getAxis(name)
+            axis.setPen(pg.mkPen(colors.axis))
+            axis.setTextPen(pg.mkPen(colors.axis))
+            axis.setTickDensity(1.0 / appearance.zoom**2)  # larger labels need more room
+        self._legend.setBrush(pg.mkBrush(colors.legend_background))
+        self._legend.setPen(pg.mkPen(colors.legend_border))
+        self._legend.setLabelTextColor(colors.axis)
+        self._current_marker.setSymbolBrush(pg.mkBrush(colors.train))
+        self._current_marker.setSymbolPen(pg.mkPen(colors.background, width=2))
+        self._hover_marker.setSymbolBrush(pg.mkBrush(colors.axis))
+        self._hover_text.setColor(colors.axis)
+        self._hover_text.fill = pg.mkBrush(colors.hover_background)
+        scale, self._scale = self._scale or 1.0, 0.0
+        self._apply_scale(scale)  # fonts and markers at the new zoom
+        # large text must not make the window wider than the screen: clip instead
+        self._readout.setMinimumWidth(min(self._readout.sizeHint().width(), 160))
+        self.redraw()  # curves with the new pens
 
     # -- public state ----------------------------------------------------------------
 
@@ -482,9 +530,9 @@ class LossPlot(QWidget):
     def _style(self, which: str, points: int) -> dict[str, object]:
         """Pen and antialiasing for a curve of ``points`` points (see DENSE_POINTS)."""
         dense = points > DENSE_POINTS
-        color = TRAIN_COLOR if which == "train" else VALIDATION_COLOR
+        color = self._curve_colors[which]
         dash = Qt.PenStyle.SolidLine if which == "train" else Qt.PenStyle.DashLine
-        pen = pg.mkPen(color, width=1 if dense else CURVE_WIDTH, style=dash)
+        pen = pg.mkPen(color, width=1 if dense else self._curve_width, style=dash)
         return {"pen": pen, "antialias": not dense}
 
     def _set_legend(self, with_validation: bool) -> None:

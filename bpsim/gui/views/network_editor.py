@@ -13,19 +13,26 @@ repaint while training costs a few milliseconds. Layers of more than
 so a 784-input network draws a few hundred items, not hundreds of thousands.
 
 Edits go through the :class:`~bpsim.gui.controller.Controller` (undoable); double-click a
-link (or a bias) to type a new value in a small inline editor that never blocks.
+link (or a bias, or a neuron for its bias) to type a new value in a small inline editor
+that never blocks; F2 renames a neuron. The network itself is edited from the Network
+menu and the right-click menus (:class:`~bpsim.gui.editing.NetworkEditActions`, acting on
+the selection: a link, a neuron, or a layer by its caption), and neurons are dragged to
+new places, which the lesson's ``view`` keeps in layout units (columns, rows) so they
+survive a new layout.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QLineF, QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
+    QContextMenuEvent,
     QHelpEvent,
     QKeyEvent,
     QMouseEvent,
@@ -36,6 +43,7 @@ from PySide6.QtGui import (
     QShowEvent,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QGraphicsItem,
     QGraphicsPathItem,
@@ -46,6 +54,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QToolTip,
     QVBoxLayout,
     QWidget,
@@ -55,6 +64,7 @@ from bpsim.engine.explain import Names, fmt, names_for
 from bpsim.engine.network import Network, Trace
 from bpsim.engine.trainer import Phase
 from bpsim.gui.controller import Controller
+from bpsim.gui.editing import NetworkEditActions, neuron_position
 from bpsim.gui.session import ParameterKey, Session
 from bpsim.gui.views import palette
 from bpsim.gui.views.network_items import (
@@ -65,6 +75,7 @@ from bpsim.gui.views.network_items import (
     BiasNodeItem,
     ColumnHighlight,
     EllipsisItem,
+    LayerCaptionItem,
     LinkItem,
     NeuronItem,
     SelectionMarker,
@@ -72,6 +83,9 @@ from bpsim.gui.views.network_items import (
     gradient_arrow,
     make_font,
 )
+
+if TYPE_CHECKING:
+    from bpsim.gui.appearance import Appearance
 
 #: Layers with more neurons than this are collapsed to their first and last few.
 COLLAPSE_ABOVE = 12
@@ -128,6 +142,7 @@ class _Sizes:
     gap: float  # smallest horizontal distance between columns
     digits: int  # significant digits inside the circles
     bias_tags: bool  # per-neuron bias values drawn above the neurons
+    zoom: float = 1.0  # the window's zoom these sizes include (see zoomed_sizes)
 
 
 ROOMY = _Sizes(
@@ -156,6 +171,29 @@ COMPACT = _Sizes(
 )
 #: Width over height the layout aims for (columns spread out to fill a wide window).
 ASPECT = 1.55
+
+
+def zoomed_sizes(sizes: _Sizes, zoom: float, base_gap: float | None = None) -> _Sizes:
+    """``sizes`` with neurons and text ``zoom`` times as large, and the rows and columns
+    further apart by what they need (from the preset's ``base_gap``: columns spread out
+    to fill a wide window have room to spare). The network is fitted to its panel, so a
+    zoom makes the items larger *within* the picture, not the picture: a label-dense
+    network such as the 2-2-2 looks about as large as before, with larger text and
+    thicker lines in it; closing a panel or presentation mode's full screen gives it
+    more room."""
+    grow = max(zoom - 1.0, 0.0)
+    return replace(
+        sizes,
+        radius=sizes.radius * zoom,
+        name_px=round(sizes.name_px * zoom),
+        value_px=round(sizes.value_px * zoom),
+        tag_px=round(sizes.tag_px * zoom),
+        caption_px=round(sizes.caption_px * zoom),
+        # a neuron, its δ and one two-line label of a crossing link, all larger
+        slot=sizes.slot + grow * (2 * sizes.radius + 1.4 * sizes.value_px + 2.6 * sizes.tag_px),
+        gap=max(sizes.gap, (base_gap or sizes.gap) + grow * (2 * sizes.radius + 11 * sizes.tag_px)),
+        zoom=sizes.zoom * zoom,
+    )
 
 
 @dataclass
@@ -200,7 +238,7 @@ class InlineValueEditor(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAutoFillBackground(True)
         self.setStyleSheet(
-            "#network_editor_inline { background: white; border: 2px solid #6a3d9a;"
+            "#network_editor_inline { background: palette(base); border: 2px solid #6a3d9a;"
             " border-radius: 6px; }"
         )
         layout = QVBoxLayout(self)
@@ -226,6 +264,7 @@ class InlineValueEditor(QFrame):
         for widget in (self, self.label, self.edit, self.error):
             widget.setFont(font)
         self.key: ParameterKey | None = None
+        self.neuron: tuple[int, int] | None = None  # renaming this neuron instead
         self.hide()
 
     def show_error(self, text: str) -> None:
@@ -238,12 +277,16 @@ class NetworkEditor(QGraphicsView):
     """The network as circles and lines, following the session; see the module doc.
 
     ``selectionChangedTo`` carries a :class:`ParameterKey` (a link or a bias), a
-    ``("neuron", layer, index)`` tuple, or None when nothing is selected.
+    ``("neuron", layer, index)`` tuple, a ``("layer", index)`` tuple (a layer's caption
+    was clicked), or None when nothing is selected.
     ``message`` carries text for the status bar (a refused edit).
     """
 
     selectionChangedTo = Signal(object)
     message = Signal(str)
+    #: The neuron under the mouse, ("neuron", layer, index), or None when it leaves one
+    #: (the decision map shows the hovered neuron's own map).
+    neuronHovered = Signal(object)
 
     #: Clicks and tooltips this many pixels from a thin line still count.
     HIT_TOLERANCE = 7
@@ -262,7 +305,7 @@ class NetworkEditor(QGraphicsView):
             | QPainter.RenderHint.TextAntialiasing
             | QPainter.RenderHint.SmoothPixmapTransform
         )
-        self.setBackgroundBrush(QBrush(QColor(255, 255, 255)))
+        self.setBackgroundBrush(QBrush(palette.BACKGROUND))
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFrameShape(QFrame.Shape.NoFrame)
@@ -290,13 +333,28 @@ class NetworkEditor(QGraphicsView):
         self._sizes = ROOMY
         self._selected: object | None = None
         self._trace_state: tuple | None = None
+        self._shown: tuple[Network, np.ndarray] | None = None  # the values the pens show
+        self._zoom = 1.0  # the window's zoom (apply_appearance)
+        self._look: tuple[float, str] = (1.0, "light")  # zoom and theme items were built for
         session.lessonReplaced.connect(self.rebuild)
         session.parametersChanged.connect(self.refresh_parameters)
         session.traceChanged.connect(self.refresh_trace)
         session.stateChanged.connect(self._on_state)
         session.settingsChanged.connect(self._update_scene_rect)
         session.runningChanged.connect(self._on_running)
+        session.structureChanged.connect(self._keep_selection_once)
+        session.viewChanged.connect(self.apply_positions)
+        self._restore_selection = False
+        # A neuron pressed: its key, its centre less the mouse, where the press was.
+        self._press: tuple[tuple, QPointF, QPointF] | None = None
+        self._drag: int | None = None  # the drag under way (its moves merge)
+        self._context_menu: QMenu | None = None
         self.rebuild()
+        #: The Network menu's actions, acting on this editor's selection.
+        self.edit_actions = NetworkEditActions(self, controller.structure)
+        self.addActions(list(self.edit_actions.actions.values()))
+        delete = self.edit_actions.actions["delete_selected"]
+        delete.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     # -- structure -------------------------------------------------------------------
 
@@ -317,28 +375,43 @@ class NetworkEditor(QGraphicsView):
             # Bias labels above the neurons and δ below: more room between the rows, so
             # the labels of crossing links find free places.
             sizes = replace(sizes, slot=sizes.slot * 1.2)
-        self._build(net, sizes)
         # Spread (or narrow) the columns so the picture is about as wide as a window: less
-        # crowding of the links, and larger text once scaled to fit. Building again costs
-        # a few milliseconds, once per lesson.
+        # crowding of the links, and larger text once scaled to fit. The first build only
+        # measures: the lines of crowded gaps and the labels on lines, which lie inside the
+        # columns' extent, are left out of it, so an edit builds its lines once.
+        self._build(net, sizes, measure=True)
         bounds = self.scene().itemsBoundingRect()
+        final = sizes
         if net.depth and bounds.height() > 0:
             gap = sizes.gap + (ASPECT * bounds.height() - bounds.width()) / net.depth
             gap = min(max(gap, 0.8 * sizes.gap), 2.0 * sizes.gap)
             if abs(gap - sizes.gap) > 0.05 * sizes.gap:
-                self._build(net, replace(sizes, gap=gap))
+                final = replace(sizes, gap=gap)
+        if self._zoom != 1.0:  # larger items in the layout found at 100 %
+            final = zoomed_sizes(final, self._zoom, sizes.gap)
+        self._build(net, final)
         self._base_rect = self.scene().itemsBoundingRect()
         self._update_scene_rect()
         self.refresh_trace()
         self._fit()
-        had_selection = self._selected is not None
+        previous, keep = self._selected, self._restore_selection
+        self._restore_selection = False
         self._selected = None
-        if had_selection:
+        if keep and previous is not None and self._item_for_key(previous) is not None:
+            self.select_key(previous)  # an edit keeps what it acted on selected
+            if self._selected == previous:
+                return
+        if previous is not None:
             self.selectionChangedTo.emit(None)
 
-    def _build(self, net: Network, sizes: _Sizes) -> None:
-        """Every item, from scratch, with the current weights shown."""
+    def _keep_selection_once(self) -> None:
+        self._restore_selection = True
+
+    def _build(self, net: Network, sizes: _Sizes, measure: bool = False) -> None:
+        """Every item, from scratch, with the current weights shown (``measure``: all
+        but the lines of crowded gaps, enough to know how large the drawing is)."""
         scene = self.scene()
+        self._shown = None
         scene.clear()
         self._columns, self._links, self._gap_links, self._gradient_paths = [], {}, [], []
         self._dense = []
@@ -347,7 +420,7 @@ class NetworkEditor(QGraphicsView):
         self._ellipses, self._captions = [], []
         self._sizes = sizes
         self._build_columns(net, sizes)
-        self._build_links(net, sizes)
+        self._build_links(net, sizes, measure)
         self._build_biases(net, sizes)
         self._build_captions(net, sizes)
         self._highlight = ColumnHighlight()
@@ -358,6 +431,7 @@ class NetworkEditor(QGraphicsView):
 
     def _build_columns(self, net: Network, sizes: _Sizes) -> None:
         scene = self.scene()
+        view = self.session.trainer.lesson.view
         for layer, size in enumerate(net.sizes):
             head, tail = visible_indices(size)
             n_slots = len(head) + len(tail) + (1 if tail else 0)
@@ -380,22 +454,31 @@ class NetworkEditor(QGraphicsView):
                     sizes.name_px,
                     sizes.value_px,
                 )
-                neuron.setPos(x, y)
+                place = neuron_position(view, layer, index)
+                if place is None:
+                    neuron.setPos(x, y)
+                else:  # dragged there: layout units, so the place survives a new layout
+                    neuron.setPos(place[0] * sizes.gap, place[1] * sizes.slot)
                 scene.addItem(neuron)
                 column.neurons.append(neuron)
             column.top, column.bottom = ys[0] - sizes.radius, ys[-1] + sizes.radius
             self._columns.append(column)
 
-    def _build_links(self, net: Network, sizes: _Sizes) -> None:
+    def _build_links(self, net: Network, sizes: _Sizes, measure: bool = False) -> None:
         scene = self.scene()
         r = sizes.radius
         for k in range(net.depth):
             left, right = self._columns[k], self._columns[k + 1]
             mask = net.masks[k]
             gap: list[LinkItem] = []
-            for j, yj in zip(right.indices, right.ys, strict=True):
-                for i, yi in zip(left.indices, left.ys, strict=True):
-                    a, b = QPointF(left.x, yi), QPointF(right.x, yj)
+            if measure and len(left.indices) * len(right.indices) > MAX_LABELLED_LINKS:
+                self._gap_links.append(gap)
+                self._dense.append(True)
+                self._gradient_paths.append(QGraphicsPathItem())
+                continue
+            for j, target in zip(right.indices, right.neurons, strict=True):
+                for i, source in zip(left.indices, left.neurons, strict=True):
+                    a, b = source.pos(), target.pos()
                     u = _unit(b - a)
                     link = LinkItem(ParameterKey(k, j, i), a + u * r, b - u * r)
                     if mask is not None and mask[j, i] == 0:
@@ -412,7 +495,7 @@ class NetworkEditor(QGraphicsView):
             scene.addItem(arrows)
             self._gradient_paths.append(arrows)
             self._build_bands(left, right)
-            if len(gap) <= MAX_LABELLED_LINKS:
+            if len(gap) <= MAX_LABELLED_LINKS and not measure:  # labels sit on their lines
                 self._place_link_tags(k, gap, sizes)
 
     def _build_bands(self, left: _Column, right: _Column) -> None:
@@ -449,7 +532,7 @@ class NetworkEditor(QGraphicsView):
             for n in column.neurons:
                 rect = n.sceneBoundingRect().adjusted(-6, -6, 6, 6)
                 if column.layer > 0:
-                    rect.adjust(-30, 0, 30, delta_h)
+                    rect.adjust(-30 * sizes.zoom, 0, 30 * sizes.zoom, delta_h)  # δ's width
                 if has_bias_tags:
                     rect.adjust(0, -bias_h, 0, 0)
                 obstacles.append(rect)
@@ -465,28 +548,46 @@ class NetworkEditor(QGraphicsView):
             tag.set_lines("", "")
             tags.append(tag)
 
-        def cost(n: int, fraction: float, chosen: list[float | None]) -> float:
-            rect = boxes[n].translated(gap[n].point_at(fraction))
-            total = 20 * abs(fraction - 0.5)  # the middle when everything fits
-            total += 2 * sum(_overlap(rect, other) for other in obstacles)
-            for m, other in enumerate(chosen):
-                if m != n and other is not None:
-                    total += 2 * _overlap(rect, boxes[m].translated(gap[m].point_at(other)))
+        # Every candidate place of every label as a rectangle (x0, y0, x1, y1), and what
+        # each costs: off-centre, over obstacles, and over each other candidate.
+        fs = np.array(fractions)
+        places = np.array(
+            [[(p.x(), p.y()) for p in map(link.point_at, fractions)] for link in gap]
+        )  # (links, fractions, 2)
+        size = np.array([(b.left(), b.top(), b.right(), b.bottom()) for b in boxes])
+        rects = np.concatenate(
+            [places + size[:, None, :2], places + size[:, None, 2:]], axis=2
+        )  # (links, fractions, 4)
+        walls = np.array([(o.left(), o.top(), o.right(), o.bottom()) for o in obstacles])
+        base = 20 * np.abs(fs - 0.5)[None, :] + 2 * _overlaps(rects, walls).sum(axis=2)
+        flat = rects.reshape(-1, 4)
+        pair = 2 * _overlaps(flat, flat).reshape(len(gap), len(fs), len(gap), len(fs))
+        chosen_at: list[int | None] = [None] * len(gap)
+
+        def costs(n: int) -> np.ndarray:
+            """Label n's cost at each fraction, given where the others are."""
+            total = base[n].copy()
+            for m, g in enumerate(chosen_at):
+                if m != n and g is not None:
+                    total += pair[n, :, m, g]
             return total
 
         # Greedy first, then a few rounds of moving each label to its best place given
         # the others: enough for the handful of links a gap with labels has.
-        chosen: list[float | None] = [None] * len(gap)
         for n in range(len(gap)):
-            chosen[n] = min(fractions, key=lambda f, n=n: cost(n, f, chosen))
+            chosen_at[n] = int(np.argmin(costs(n)))
         for _ in range(4):
             moved = False
             for n in range(len(gap)):
-                best = min(fractions, key=lambda f, n=n: cost(n, f, chosen))
-                if cost(n, best, chosen) < cost(n, chosen[n], chosen) - 1e-9:
-                    chosen[n], moved = best, True
+                row = costs(n)
+                best = int(np.argmin(row))
+                current = chosen_at[n]
+                assert current is not None
+                if row[best] < row[current] - 1e-9:
+                    chosen_at[n], moved = best, True
             if not moved:
                 break
+        chosen = [None if g is None else fractions[g] for g in chosen_at]
         for link, tag, fraction in zip(gap, tags, chosen, strict=True):
             assert fraction is not None
             tag.setZValue(Z_TAG)
@@ -496,14 +597,14 @@ class NetworkEditor(QGraphicsView):
 
     def _build_biases(self, net: Network, sizes: _Sizes) -> None:
         scene = self.scene()
-        top = min(c.ys[0] for c in self._columns)
+        top = min(min(c.ys[0], *(n.y() for n in c.neurons)) for c in self._columns)
         roomy = sizes.roomy
         for k in range(net.depth):
             layer = net.layers[k + 1]
             target = self._columns[k + 1]
             if layer.bias == "shared":
                 key = ParameterKey(k, 0, bias=True)
-                radius = 16.0 if roomy else 13.0
+                radius = (16.0 if roomy else 13.0) * sizes.zoom
                 node = BiasNodeItem(key, radius, sizes.tag_px)
                 node_y = top - sizes.slot * (0.62 if roomy else 1.0)
                 node_x = self._columns[k].x + sizes.gap * (0.18 if roomy else 0.25)
@@ -515,8 +616,8 @@ class NetworkEditor(QGraphicsView):
                 scene.addItem(tag)
                 self._bias_node_tags[k] = tag
                 lines: list[LinkItem] = []
-                for yj in target.ys:
-                    a, b = QPointF(node_x, node_y), QPointF(target.x, yj)
+                for neuron in target.neurons:
+                    a, b = QPointF(node_x, node_y), neuron.pos()
                     u = _unit(b - a)
                     line = LinkItem(key, a + u * radius, b - u * sizes.radius, z=Z_BIAS_LINK)
                     line.setOpacity(0.6)  # a bias matters, but less than the picture's links
@@ -533,8 +634,8 @@ class NetworkEditor(QGraphicsView):
 
     def _build_captions(self, net: Network, sizes: _Sizes) -> None:
         scene = self.scene()
-        bottom = max(c.ys[-1] for c in self._columns) + sizes.radius
-        bottom += 50 if sizes.roomy else 34
+        bottom = max(max(c.ys[-1], *(n.y() for n in c.neurons)) for c in self._columns)
+        bottom += sizes.radius + (50 if sizes.roomy else 34)
         for column in self._columns:
             k = column.layer
             if k == 0:
@@ -545,7 +646,7 @@ class NetworkEditor(QGraphicsView):
                 text = f"hidden {k} ({net.layers[k].activation})"
             if net.sizes[k] > COLLAPSE_ABOVE:
                 text += f"\n{net.sizes[k]} neurons"
-            caption = QGraphicsSimpleTextItem(text)
+            caption = LayerCaptionItem(k, text)
             caption.setFont(make_font(sizes.caption_px, bold=True))
             caption.setBrush(palette.MUTED_INK)
             r = caption.boundingRect()
@@ -563,6 +664,67 @@ class NetworkEditor(QGraphicsView):
         self._batch_caption.setText(self._batch_text(1797, 1000))  # the longest, to measure
         self._batch_rect = self._batch_caption.sceneBoundingRect()
         self._batch_caption.setText("")
+
+    # -- dragged neurons ---------------------------------------------------------------
+
+    def apply_positions(self) -> None:
+        """The lesson's view has new neuron places: while a drag is under way only the
+        dragged neuron and its links move; otherwise (undo, redo, the drag's end) the
+        drawing is laid out again around the new places."""
+        if self._drag is None:
+            self._refit_after_move()
+            return
+        view = self.session.trainer.lesson.view
+        sizes = self._sizes
+        for column in self._columns:
+            for index, y, neuron in zip(column.indices, column.ys, column.neurons, strict=True):
+                place = neuron_position(view, column.layer, index)
+                point = (
+                    QPointF(column.x, y)
+                    if place is None
+                    else QPointF(place[0] * sizes.gap, place[1] * sizes.slot)
+                )
+                if point != neuron.pos():
+                    neuron.setPos(point)
+                    self._relink(column.layer, index)
+        self._draw_gradients(self._trace())
+        if self._selected is not None:
+            self._marker.mark(self._item_for_key(self._selected))
+
+    def _relink(self, layer: int, index: int) -> None:
+        """Lines, labels and bias marks of one neuron follow it to its new place."""
+        r = self._sizes.radius
+
+        def place(link: LinkItem | None, a: QPointF, b: QPointF, ra: float) -> None:
+            if link is None:
+                return
+            u = _unit(b - a)
+            link.setLine(QLineF(a + u * ra, b - u * r))
+            if link.tag is not None:
+                link.tag.setPos(link.point_at(link.tag_fraction))
+
+        here = self.neuron_item(layer, index)
+        if here is None:
+            return
+        if layer > 0:
+            for source in self._columns[layer - 1].neurons:
+                place(
+                    self._links.get((layer - 1, index, source.index)), source.pos(), here.pos(), r
+                )
+            if (layer - 1, index) in self._bias_tags:
+                self._place_bias_tag(layer - 1, index)
+            node = self._bias_nodes.get(layer - 1)
+            if node is not None:
+                lines = self._bias_links[layer - 1]
+                position = self._columns[layer].indices.index(index)
+                place(lines[position], node.pos(), here.pos(), node.radius)
+        if layer + 1 < len(self._columns):
+            for target in self._columns[layer + 1].neurons:
+                place(self._links.get((layer, target.index, index)), here.pos(), target.pos(), r)
+
+    def _refit_after_move(self) -> None:
+        self._restore_selection = True
+        self.rebuild()
 
     def _update_scene_rect(self) -> None:
         """The drawing plus a margin, and room for the batch caption when batches have
@@ -618,6 +780,13 @@ class NetworkEditor(QGraphicsView):
     def refresh_parameters(self) -> None:
         """New weights or biases: link pens, weight and bias labels."""
         net = self.network
+        if (
+            self._shown is not None
+            and self._shown[0] is net
+            and np.array_equal(self._shown[1], net.flat)
+        ):
+            return  # the values on screen (a new lesson is drawn, then announced)
+        self._shown = (net, net.flat.copy())
         for k, w in enumerate(net.weights):
             max_abs = _max_abs(w)
             dense = self._dense[k]
@@ -818,7 +987,14 @@ class NetworkEditor(QGraphicsView):
                     lines.append(f"δ = ∂E/∂net = {full(trace.delta[layer][0, index])}")
             else:
                 lines.append("no value yet: run a forward pass")
+            has_bias = layer > 0 and net.layers[layer].bias != "none"
+            lines.append(
+                ("double-click: its bias · " if has_bias else "")
+                + "F2: rename · drag: move · right-click: more"
+            )
             return "\n".join(lines)
+        if isinstance(key, tuple) and len(key) == 2 and key[0] == "layer":
+            return self._layer_tooltip(key[1])
         if not isinstance(key, ParameterKey):
             return ""
         lines = [self.key_label(key)]
@@ -838,6 +1014,25 @@ class NetworkEditor(QGraphicsView):
         if trace is not None and trace.batch_size > 1 and shown:
             lines.append(f"(gradient: mean over a batch of {trace.batch_size})")
         lines.append("double-click to edit")
+        return "\n".join(lines)
+
+    def _layer_tooltip(self, layer: int) -> str:
+        """What a layer is and how it trains: shown over its caption."""
+        net = self.network
+        spec = net.layers[layer]
+        size = net.sizes[layer]
+        lines = [f"layer {layer}: {size} neuron{'s' if size != 1 else ''}"]
+        if layer > 0:
+            bias = {"per_neuron": "one bias per neuron", "shared": "one shared bias"}
+            lines.append(f"{spec.activation}, {bias.get(spec.bias, 'no bias')}")
+            frozen = [
+                what
+                for what, trained in (("weights", spec.train_weights), ("bias", spec.train_bias))
+                if not trained
+            ]
+            if frozen:
+                lines.append(f"frozen: {' and '.join(frozen)}")
+        lines.append("right-click: add a neuron or a layer, change the activation …")
         return "\n".join(lines)
 
     def viewportEvent(self, event: QEvent) -> bool:
@@ -905,6 +1100,9 @@ class NetworkEditor(QGraphicsView):
             if key.k in self._bias_nodes:
                 return self._bias_nodes[key.k]
             return self._bias_tags.get((key.k, key.j))
+        if isinstance(key, tuple) and len(key) == 2 and key[0] == "layer":
+            layer = key[1]
+            return self._captions[layer] if 0 <= layer < len(self._captions) else None
         return None
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -912,10 +1110,74 @@ class NetworkEditor(QGraphicsView):
         if self._inline.isVisible() and not self._inline.geometry().contains(pos):
             self.cancel_edit()
         if event.button() == Qt.MouseButton.LeftButton:
-            self.select_key(self.key_at(pos))
+            key = self.key_at(pos)
+            self.select_key(key)
+            self._press = None
+            if _is_neuron(key) and not self.session.running:
+                item = self.neuron_item(key[1], key[2])
+                if item is not None:
+                    self._press = (key, item.pos() - self.mapToScene(pos), QPointF(pos))
             event.accept()
             return
         super().mousePressEvent(event)
+
+    def _drag_to(self, pos: QPoint) -> bool:
+        """Move the pressed neuron with the mouse (one undoable command per drag)."""
+        if self._press is None:
+            return False
+        key, offset, start = self._press
+        if self._drag is None:
+            if (QPointF(pos) - start).manhattanLength() < QApplication.startDragDistance():
+                return True
+            self._drag = self.controller.structure.begin_drag()
+        point = self.mapToScene(pos) + offset
+        place = (point.x() / self._sizes.gap, point.y() / self._sizes.slot)
+        self.controller.structure.move_neuron(key[1], key[2], place, self._drag)
+        return True
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        dragged = self._drag is not None
+        self._press, self._drag = None, None
+        if dragged:
+            self._refit_after_move()
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        """Right-click: select what is under the mouse and offer its edits (the menu
+        opens with popup(), so nothing waits on it)."""
+        if self._drag is not None:
+            return
+        self.cancel_edit()
+        self.select_key(self.key_at(event.pos()))
+        menu = self.edit_actions.context_menu(self)
+        self._context_menu = menu
+        menu.popup(event.globalPos())
+        event.accept()
+
+    def context_menu(self) -> QMenu | None:
+        """The context menu last opened (for tests)."""
+        return self._context_menu
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if event.buttons() & Qt.MouseButton.LeftButton and self._drag_to(
+            event.position().toPoint()
+        ):
+            event.accept()
+            return
+        key = self.key_at(event.position().toPoint())
+        neuron = key if isinstance(key, tuple) and key[:1] == ("neuron",) else None
+        if neuron != getattr(self, "_hovered", None):
+            self._hovered = neuron
+            self.neuronHovered.emit(neuron)
+        super().mouseMoveEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        if getattr(self, "_hovered", None) is not None:
+            self._hovered = None
+            self.neuronHovered.emit(None)
+        super().leaveEvent(event)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         key = self.key_at(event.position().toPoint())
@@ -924,15 +1186,37 @@ class NetworkEditor(QGraphicsView):
             self.begin_edit(key)
             event.accept()
             return
+        if _is_neuron(key):
+            self.select_key(key)
+            self._edit_neuron(key[1], key[2], rename=False)
+            event.accept()
+            return
         super().mouseDoubleClickEvent(event)
 
+    def _edit_neuron(self, layer: int, index: int, rename: bool) -> None:
+        """A neuron's bias (its own, or its layer's shared one), or its name when it has
+        no bias or ``rename`` asks for the name."""
+        spec = self.network.layers[layer]
+        if rename or layer == 0 or spec.bias == "none":
+            self.begin_rename(layer, index)
+        else:
+            self.begin_edit(
+                ParameterKey(layer - 1, index if spec.bias == "per_neuron" else 0, bias=True)
+            )
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """F2 or Enter edits the selected weight or bias, Esc clears the selection."""
+        """F2 or Enter edits the selected weight or bias; on a neuron, Enter edits its bias
+        and F2 its name. Esc clears the selection."""
         key = event.key()
         if key in (Qt.Key.Key_F2, Qt.Key.Key_Return, Qt.Key.Key_Enter) and isinstance(
             self._selected, ParameterKey
         ):
             self.begin_edit(self._selected)
+            event.accept()
+            return
+        selected = self._selected
+        if key in (Qt.Key.Key_F2, Qt.Key.Key_Return, Qt.Key.Key_Enter) and _is_neuron(selected):
+            self._edit_neuron(selected[1], selected[2], rename=key == Qt.Key.Key_F2)
             event.accept()
             return
         if key == Qt.Key.Key_Escape and self._selected is not None:
@@ -945,14 +1229,26 @@ class NetworkEditor(QGraphicsView):
         """Open the inline editor for ``key`` over its item; returns its line edit (Enter
         applies through the controller, Esc closes)."""
         editor = self._inline
-        editor.key = key
+        editor.key, editor.neuron = key, None
         editor.label.setText(f"{self.key_label(key)} =")
         editor.edit.setText(fmt(self.session.value(key), 12))
+        return self._open_inline(self._item_for_key(key))
+
+    def begin_rename(self, layer: int, index: int) -> QLineEdit:
+        """Open the inline editor on a neuron's name; Enter renames it (undoable)."""
+        editor = self._inline
+        editor.key, editor.neuron = None, (layer, index)
+        name = self.network.labels[layer][index]
+        editor.label.setText(f"Name of {name}:")
+        editor.edit.setText(name)
+        return self._open_inline(self.neuron_item(layer, index))
+
+    def _open_inline(self, item: QGraphicsItem | None) -> QLineEdit:
+        editor = self._inline
         editor.edit.selectAll()
         editor.error.hide()
         editor.show()
         editor.adjustSize()
-        item = self._item_for_key(key)
         anchor = QPointF(0, 0)
         if isinstance(item, LinkItem):
             anchor = item.point_at(item.tag_fraction)
@@ -976,6 +1272,8 @@ class NetworkEditor(QGraphicsView):
         (also sent on ``message``) and changes nothing. Returns whether it was applied."""
         editor = self._inline
         key = editor.key
+        if editor.neuron is not None:
+            return self._commit_rename(*editor.neuron)
         if key is None:
             return False
         try:
@@ -988,14 +1286,46 @@ class NetworkEditor(QGraphicsView):
         self.cancel_edit()
         return True
 
+    def _commit_rename(self, layer: int, index: int) -> bool:
+        editor = self._inline
+        try:
+            self.controller.structure.rename_neuron(layer, index, editor.edit.text())
+        except ValueError as error:  # StructureError: blank, or another neuron's name
+            message = getattr(error, "message", str(error))
+            editor.show_error(message)
+            self.message.emit(message)
+            return False
+        self.cancel_edit()
+        return True
+
     def cancel_edit(self) -> None:
         """Close the inline editor without applying anything."""
         self._inline.key = None
+        self._inline.neuron = None
         self._inline.hide()
 
     def inline_editor(self) -> InlineValueEditor:
         """The inline editor box (for tests and for the main window's shortcuts)."""
         return self._inline
+
+    # -- appearance (bpsim.gui.appearance) --------------------------------------------
+
+    def apply_appearance(self, appearance: Appearance) -> None:
+        """A new zoom or theme: neurons, text and (through the palette's line scale) link
+        widths grow with the zoom; items are rebuilt in the theme's colours."""
+        font = self._inline.font()
+        font.setPointSizeF(max(self.font().pointSizeF() * 1.4, 13.0 * appearance.zoom))
+        for widget in (self._inline, self._inline.label, self._inline.edit, self._inline.error):
+            widget.setFont(font)
+        look = (appearance.zoom, appearance.theme.name)
+        if look == self._look:
+            return
+        self._look, self._zoom = look, appearance.zoom
+        self.setBackgroundBrush(QBrush(palette.BACKGROUND))
+        selected = self._selected
+        self.rebuild()
+        if selected is not None:
+            self.select_key(selected)
 
     # -- fitting ---------------------------------------------------------------------
 
@@ -1082,6 +1412,10 @@ def _key_of(item: QGraphicsItem | None) -> object | None:
     return None
 
 
+def _is_neuron(key: object) -> bool:
+    return isinstance(key, tuple) and len(key) == 3 and key[0] == "neuron"
+
+
 def _unit(d: QPointF) -> QPointF:
     return d / (math.hypot(d.x(), d.y()) or 1.0)
 
@@ -1092,6 +1426,17 @@ def _max_abs(values: np.ndarray) -> float:
         return 0.0
     finite = np.abs(values[np.isfinite(values)])
     return float(finite.max()) if finite.size else 0.0
+
+
+def _overlaps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The areas rectangles (…, 4) as (x0, y0, x1, y1) share with each of ``b`` (m, 4):
+    shape (…, m)."""
+    if b.size == 0:
+        return np.zeros((*a.shape[:-1], 0))
+    a = a[..., None, :]
+    w = np.minimum(a[..., 2], b[:, 2]) - np.maximum(a[..., 0], b[:, 0])
+    h = np.minimum(a[..., 3], b[:, 3]) - np.maximum(a[..., 1], b[:, 1])
+    return np.clip(w, 0, None) * np.clip(h, 0, None)
 
 
 def _overlap(a: QRectF, b: QRectF) -> float:

@@ -149,7 +149,9 @@ class NeuronItem(QGraphicsEllipseItem):
         self.value_item.setFont(make_font(value_pixels))
         self.delta_tag = TagItem(max(value_pixels - 2, 8), self)
         self._fill = QColor(palette.NEUTRAL_FILL)
-        self._text_color = QColor(palette.INK)
+        self._text_color = palette.text_color_for(self._fill)  # the theme's empty fill
+        self.name_item.setBrush(self._text_color)
+        self.value_item.setBrush(self._text_color)
         self._layout_text()
 
     def value_text(self) -> str:
@@ -201,7 +203,7 @@ class BiasNodeItem(QGraphicsEllipseItem):
         self.radius = radius
         self.setZValue(Z_NEURON)
         self.setPen(QPen(palette.MUTED_INK, 1.5))
-        self.setBrush(QColor(255, 255, 255))
+        self.setBrush(QColor(palette.BACKGROUND))
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         label = QGraphicsSimpleTextItem("1", self)
         label.setFont(make_font(pixels, bold=True))
@@ -320,6 +322,17 @@ class EllipsisItem(QGraphicsPathItem):
     def place(self, centre: QPointF) -> None:
         """Centre the dots on ``centre``."""
         self.setPos(centre)
+
+
+class LayerCaptionItem(QGraphicsSimpleTextItem):
+    """A layer's caption under its column ('hidden 1 (tanh)'); clicking it selects the
+    layer (``key`` = ("layer", index)), so the layer's edits act on it."""
+
+    def __init__(self, layer: int, text: str) -> None:
+        super().__init__(text)
+        self.layer = layer
+        self.key = ("layer", layer)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
 
 
 class ColumnHighlight(QGraphicsPathItem):

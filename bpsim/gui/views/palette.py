@@ -45,6 +45,13 @@ HIGHLIGHT_EDGE = QColor(214, 170, 0)
 SELECTION = QColor(106, 61, 154)
 #: Label backgrounds on top of lines: white, a little see-through.
 LABEL_BACKGROUND = QColor(255, 255, 255, 225)
+#: The editor's background.
+BACKGROUND = QColor(255, 255, 255)
+#: Text on a light or a dark fill (the same in every theme: fills do not change).
+ON_LIGHT = QColor(33, 33, 33)
+ON_DARK = QColor(255, 255, 255)
+#: Every line width is multiplied by this: the window's zoom (see :func:`use_scheme`).
+LINE_SCALE = 1.0
 
 #: Activations whose outputs lie in [0, 1] and are centred on 0.5 (f(0) = 0.5).
 UNIT_CENTRED = frozenset({"sigmoid"})
@@ -130,16 +137,19 @@ def text_color_for(fill: QColor) -> QColor:
         return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
 
     luminance = 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
-    return QColor(INK) if luminance > 0.22 else QColor(Qt.GlobalColor.white)
+    return QColor(ON_LIGHT) if luminance > 0.22 else QColor(ON_DARK)
 
 
-def weight_width(w: float, max_abs: float, max_width: float = MAX_WEIGHT_WIDTH) -> float:
+def weight_width(w: float, max_abs: float, max_width: float | None = None) -> float:
     """Line width for a weight: proportional to |w| / ``max_abs``, clamped to a range that
-    keeps small weights visible and large ones from swallowing the picture."""
+    keeps small weights visible and large ones from swallowing the picture (None: the
+    theme's :data:`MAX_WEIGHT_WIDTH`), times the zoom's :data:`LINE_SCALE`."""
+    if max_width is None:
+        max_width = MAX_WEIGHT_WIDTH
     if not _finite(w) or not _finite(max_abs) or max_abs <= 0:
-        return MIN_WEIGHT_WIDTH
+        return MIN_WEIGHT_WIDTH * LINE_SCALE
     frac = min(abs(w) / max_abs, 1.0)
-    return MIN_WEIGHT_WIDTH + (max_width - MIN_WEIGHT_WIDTH) * frac
+    return (MIN_WEIGHT_WIDTH + (max_width - MIN_WEIGHT_WIDTH) * frac) * LINE_SCALE
 
 
 def weight_color(w: float) -> QColor:
@@ -149,9 +159,7 @@ def weight_color(w: float) -> QColor:
     return QColor(POSITIVE_LINE if w > 0 else NEGATIVE_LINE)
 
 
-def weight_pen(
-    w: float, max_abs: float, max_width: float = MAX_WEIGHT_WIDTH, alpha: int = 255
-) -> QPen:
+def weight_pen(w: float, max_abs: float, max_width: float | None = None, alpha: int = 255) -> QPen:
     """The pen of a link: width ∝ |w| (normalised by ``max_abs``, the layer's largest
     |w|), colour by sign, and dashed when negative so the sign is not told by colour only.
     Crowded drawings pass a smaller ``max_width`` and some transparency (``alpha``)."""
@@ -178,14 +186,19 @@ def masked_pen() -> QPen:
 def gradient_width(
     g: float,
     max_abs: float,
-    min_width: float = MIN_GRADIENT_WIDTH,
-    max_width: float = MAX_GRADIENT_WIDTH,
+    min_width: float | None = None,
+    max_width: float | None = None,
 ) -> float:
-    """Width of a gradient arrow: ∝ |g| / ``max_abs``, clamped so every arrow shows."""
+    """Width of a gradient arrow: ∝ |g| / ``max_abs``, clamped so every arrow shows
+    (None: the theme's widths), times the zoom's :data:`LINE_SCALE`."""
+    if min_width is None:
+        min_width = MIN_GRADIENT_WIDTH
+    if max_width is None:
+        max_width = MAX_GRADIENT_WIDTH
     if not _finite(g) or not _finite(max_abs) or max_abs <= 0:
-        return min_width
+        return min_width * LINE_SCALE
     frac = min(abs(g) / max_abs, 1.0)
-    return min_width + (max_width - min_width) * frac
+    return (min_width + (max_width - min_width) * frac) * LINE_SCALE
 
 
 def gradient_pen(g: float, max_abs: float) -> QPen:
@@ -194,3 +207,44 @@ def gradient_pen(g: float, max_abs: float) -> QPen:
     pen.setCapStyle(Qt.PenCapStyle.RoundCap)
     pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
     return pen
+
+
+#: What a theme may change (see :func:`use_scheme`), and the light theme's values.
+THEMEABLE: tuple[str, ...] = (
+    "NEGATIVE",
+    "POSITIVE",
+    "MIDDLE",
+    "POSITIVE_LINE",
+    "NEGATIVE_LINE",
+    "ZERO_LINE",
+    "GRADIENT",
+    "NEUTRAL_FILL",
+    "INK",
+    "MUTED_INK",
+    "HIGHLIGHT_FILL",
+    "HIGHLIGHT_EDGE",
+    "SELECTION",
+    "LABEL_BACKGROUND",
+    "BACKGROUND",
+    "MIN_WEIGHT_WIDTH",
+    "MAX_WEIGHT_WIDTH",
+    "MIN_GRADIENT_WIDTH",
+    "MAX_GRADIENT_WIDTH",
+    "LINE_SCALE",
+)
+DEFAULT_SCHEME: dict[str, QColor | float] = {name: globals()[name] for name in THEMEABLE}
+
+
+def use_scheme(scheme: dict[str, QColor | float] | None = None) -> None:
+    """Draw with a theme's colours and line widths from now on; names not given take the
+    light theme's values (None: the light theme). There is one theme for the whole
+    application, so these stay module values; views read them when they build or
+    refresh their items (the editor rebuilds after a change of theme or zoom)."""
+    scheme = scheme or {}
+    unknown = sorted(set(scheme) - set(THEMEABLE))
+    if unknown:
+        raise ValueError(f"not a themeable palette name: {', '.join(unknown)}")
+    values = globals()
+    for name in THEMEABLE:
+        value = scheme.get(name, DEFAULT_SCHEME[name])
+        values[name] = QColor(value) if isinstance(value, QColor) else float(value)

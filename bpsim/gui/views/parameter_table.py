@@ -8,17 +8,30 @@ through the controller so it can be undone.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import (
     QAbstractItemModel,
+    QEvent,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QPoint,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent, QValidator
+from PySide6.QtGui import (
+    QAction,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QKeySequence,
+    QResizeEvent,
+    QValidator,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QHeaderView,
     QLineEdit,
     QStyledItemDelegate,
@@ -28,6 +41,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bpsim.engine.explain import fmt
+from bpsim.engine.gradcheck import PASS_THRESHOLD, gradient_check
+from bpsim.engine.trainer import Phase
 from bpsim.gui.controller import Controller
 from bpsim.gui.models.parameter_table_model import (
     COLUMN_PARAMETER,
@@ -35,8 +51,12 @@ from bpsim.gui.models.parameter_table_model import (
     KEY_ROLE,
     ParameterTableModel,
     number_text_state,
+    parse_number,
 )
 from bpsim.gui.session import ParameterKey, Session
+
+if TYPE_CHECKING:
+    from bpsim.gui.appearance import Appearance
 
 MAX_TEXT_SCALE = 2.0  # text grows with the table up to this factor
 
@@ -73,7 +93,34 @@ class ValueDelegate(QStyledItemDelegate):
         editor.setValidator(NumberValidator(editor))
         editor.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         editor.setFrame(False)
+        # A key the validator turns away would otherwise just do nothing: say why.
+        editor.inputRejected.connect(
+            lambda: self._refuse("only a number can go here, like 0.5, -2 or 1e-3")
+        )
         return editor
+
+    def eventFilter(self, editor: QObject, event: QEvent) -> bool:
+        """Enter on text that is not (yet) a finite number keeps the editor open, as Qt
+        does, and now also says why instead of doing nothing."""
+        if (
+            isinstance(editor, QLineEdit)
+            and isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and not editor.hasAcceptableInput()
+        ):
+            try:
+                parse_number(editor.text())
+            except ValueError as error:
+                self._refuse(str(error))
+        return super().eventFilter(editor, event)
+
+    def _refuse(self, reason: str) -> None:
+        table = self.parent()
+        if isinstance(table, ParameterTable):
+            index = table.currentIndex()
+            name = index.siblingAtColumn(COLUMN_PARAMETER).data() if index.isValid() else ""
+            table._on_edit_rejected(f"{name}: {reason}" if name else reason)
 
     def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
         assert isinstance(editor, QLineEdit)
@@ -97,12 +144,14 @@ class ParameterTable(QTableView):
 
     editRejected = Signal(str)  # a refused edit, with the message shown at the cell
     currentParameterChanged = Signal(object)  # ParameterKey of the current row, or None
+    gradientsChecked = Signal(str)  # the gradient check's verdict, for the status bar
 
     def __init__(
         self, session: Session, controller: Controller, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setObjectName("parameter_table")
+        self._session = session
         self._model = ParameterTableModel(session, controller, self)
         self.setModel(self._model)
         self.last_rejection = ""
@@ -138,11 +187,25 @@ class ParameterTable(QTableView):
 
         self._base_point_size = max(self.font().pointSizeF(), 9.0)
         self._scale = 1.0
+        self._zoom = 1.0  # the window's zoom (apply_appearance)
 
         self._model.editRejected.connect(self._on_edit_rejected)
         self._model.modelReset.connect(self._fit_columns)
         self._model.columnsInserted.connect(self._on_columns_inserted)
         self.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        self.check_action = QAction("Check &gradients", self)
+        self.check_action.setObjectName("check_gradients")
+        self.check_action.setShortcut(QKeySequence("Ctrl+G"))
+        tip = (
+            "Compare every ∂E/∂w with a finite-difference estimate on the current batch: "
+            "adds the columns “finite diff.” and “rel. error” (✓ within "
+            f"{PASS_THRESHOLD:g})"
+        )
+        self.check_action.setToolTip(f"{tip} (Ctrl+G)")
+        self.check_action.setStatusTip(tip)
+        self.check_action.triggered.connect(self.check_gradients)
+        self.addAction(self.check_action)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self._fit_columns()
 
     @property
@@ -160,6 +223,39 @@ class ParameterTable(QTableView):
         self.setCurrentIndex(index)
         self.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
 
+    def check_gradients(self) -> bool:
+        """Run the gradient check on the batch on screen (or the next one) and show it in
+        the two check columns. The engine puts every weight back bit for bit."""
+        session = self._session
+        if session.running:
+            self.gradientsChecked.emit(
+                "Pause training first: the gradient check needs a still network."
+            )
+            return False
+        if session.training_blocked is not None:  # the data does not fit the network
+            self.gradientsChecked.emit(session.training_blocked)
+            return False
+        trainer = session.trainer
+        trace = trainer.trace
+        if trace is not None and trainer.phase is not Phase.READY:
+            rows = trace.indices
+        else:
+            rows = trainer.next_batch()
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            check = gradient_check(trainer.network, trainer.inputs[rows], trainer.targets[rows])
+        finally:
+            QApplication.restoreOverrideCursor()
+        self._model.set_gradient_check(check, rows)
+        worst = check.max_relative_error
+        verdict = "✓ passed" if check.passed else "✗ failed"
+        text = (
+            f"Gradient check on {len(rows)} sample{'s' if len(rows) != 1 else ''}: "
+            f"largest relative error {fmt(worst, 2)} — {verdict} (threshold {PASS_THRESHOLD:g})"
+        )
+        self.gradientsChecked.emit(text)
+        return check.passed
+
     def edit_value(self, key: ParameterKey) -> bool:
         """Open the Value editor on ``key`` (keyboard users, and tests)."""
         self.select_parameter(key)
@@ -173,14 +269,25 @@ class ParameterTable(QTableView):
         scale = min(max(round(scale * 4) / 4, 1.0), MAX_TEXT_SCALE)  # quarter steps
         if scale != self._scale:
             self._scale = scale
-            font = QFont(self.font())
-            font.setPointSizeF(self._base_point_size * scale)
-            self.setFont(font)
-            self.horizontalHeader().setFont(font)
-            self.verticalHeader().setDefaultSectionSize(QFontMetrics(font).height() + 8)
-            self._fit_columns()
+            self._apply_text_size()
         else:
             self._spread_columns()
+
+    def _apply_text_size(self) -> None:
+        """Font and row height for the size scale times the window's zoom."""
+        font = QFont(self.font())
+        font.setPointSizeF(self._base_point_size * self._scale * self._zoom)
+        self.setFont(font)
+        self.horizontalHeader().setFont(font)
+        self.verticalHeader().setDefaultSectionSize(QFontMetrics(font).height() + 8)
+        self._fit_columns()
+
+    def apply_appearance(self, appearance: Appearance) -> None:
+        """A new zoom (bpsim.gui.appearance): text and rows grow with it (colours come
+        from the window's palette)."""
+        if appearance.zoom != self._zoom:
+            self._zoom = appearance.zoom
+            self._apply_text_size()
 
     def _fit_columns(self) -> None:
         """Widths from the header and the rows in view (sampling 200 rows, so this stays

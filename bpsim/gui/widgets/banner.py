@@ -68,9 +68,9 @@ class MessageBanner(QFrame):
         self.kind = kind
         background, border, symbol = STYLES[kind]
         self.setStyleSheet(
-            f"#message_banner {{ background: {background}; border: 1px solid {border};"
+            f"#{self.objectName()} {{ background: {background}; border: 1px solid {border};"
             f" border-radius: 6px; }}"
-            f"#message_banner QLabel {{ color: #1d1d1d; background: transparent; }}"
+            f"#{self.objectName()} QLabel {{ color: #1d1d1d; background: transparent; }}"
         )
         self.icon.setText(symbol)
         self.icon.setStyleSheet(f"color: {border}; font-weight: bold; font-size: 16pt;")

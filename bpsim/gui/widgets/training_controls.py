@@ -128,12 +128,34 @@ class TrainingControls(QWidget):
         # instead of being typed into the field.
         for editor in (self.learning_rate, self.batch_size, self.sample):
             editor.editingFinished.connect(lambda e=editor: QTimer.singleShot(0, e.clearFocus))
+        # A key the spin boxes turn away (a letter, a minus, a number too large) would
+        # otherwise do nothing at all: say what fits.
+        self.batch_size.lineEdit().inputRejected.connect(
+            lambda: self._refuse(
+                self.batch_size,
+                f"Batch size: a whole number from 1 to {self.batch_size.maximum()}, "
+                "or 0 for the full training set",
+            )
+        )
+        self.sample.lineEdit().inputRejected.connect(
+            lambda: self._refuse(
+                self.sample,
+                f"Next sample: a row number from 1 to {self.sample.maximum()}, "
+                "or 0 for the epoch's order",
+            )
+        )
 
         session.settingsChanged.connect(self.refresh)
         session.lessonReplaced.connect(self.refresh)
         session.stateChanged.connect(self._refresh_sample)
         session.runningChanged.connect(self._refresh_sample)
         self.refresh()
+
+    def apply_appearance(self, appearance: object) -> None:
+        """A new zoom (bpsim.gui.appearance): the fonts follow the window; the learning
+        rate's fixed width is measured again so "0.000001" still fits."""
+        width = self.learning_rate.fontMetrics().horizontalAdvance("0.000001") + 24
+        self.learning_rate.setFixedWidth(width)
 
     # -- showing what the trainer holds ----------------------------------------------
 

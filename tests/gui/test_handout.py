@@ -1,0 +1,117 @@
+"""Handouts: the step on screen as a worked example (Markdown, HTML, PDF) with a picture of
+the network, and the parameters as JSON / NumPy / PyTorch — written without moving the
+lesson on screen."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QAction, QImage
+from PySide6.QtWidgets import QFileDialog
+from pytestqt.qtbot import QtBot
+
+from bpsim.engine.explain import fmt
+from bpsim.engine.trainer import Phase
+from bpsim.gui import MainWindow
+
+TIMEOUT = 5000
+
+
+@pytest.fixture
+def window(qtbot: QtBot) -> MainWindow:
+    win = MainWindow()
+    qtbot.addWidget(win, before_close_func=lambda w: w.setWindowModified(False))
+    win.resize(1280, 860)
+    win.show()
+    qtbot.waitExposed(win)
+    win.teaching.animation.set_enabled(False)
+    return win
+
+
+def take(qtbot: QtBot, window: MainWindow, *names: str) -> None:
+    for name in names:
+        action = window.findChild(QAction, name)
+        assert action is not None, name
+        with qtbot.waitSignal(window.phaseFinished, timeout=TIMEOUT):
+            action.trigger()
+
+
+def test_the_step_just_done_as_markdown_with_a_picture(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    take(qtbot, window, "forward", "backward", "update")
+    trainer = window.session.trainer
+    before = (trainer.network.flat.copy(), trainer.step_count, trainer.phase)
+    with qtbot.waitSignal(window.teaching.exporter.message, timeout=TIMEOUT) as told:
+        written = window.teaching.exporter.export_worked_example(tmp_path / "step.md", "markdown")
+    assert "step 1, the step just done" in told.args[0]
+    assert written == [tmp_path / "step.md", tmp_path / "step-network.png"]
+    text = (tmp_path / "step.md").read_text(encoding="utf-8")
+    # the seeds' order: forward, loss, backward, update, with every number of step 1
+    order = [text.index(h) for h in ("## 1. Forward", "## 2. The loss", "## 3. Backward", "## 4.")]
+    assert order == sorted(order)
+    assert "![The network](step-network.png)" in text
+    assert "**0.538424**" in text  # out_h1
+    assert "**0.184979**" in text  # the loss
+    assert "0.58371 × 0.232122 × 0.538424 = **0.072952**" in text  # ∂E/∂w5
+    assert "| w5 | 0.18 | 0.072952 | −0.01 × 0.072952 = −0.00072952 | 0.17927 |" in text
+    picture = QImage(str(tmp_path / "step-network.png"))
+    assert not picture.isNull() and picture.width() >= 1000
+    # the lesson on screen did not move
+    assert np.array_equal(trainer.network.flat, before[0])
+    assert (trainer.step_count, trainer.phase) == before[1:]
+
+
+def test_html_and_pdf_carry_the_picture_and_a_step_under_way(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    take(qtbot, window, "step", "forward")  # step 2, under way
+    exporter = window.teaching.exporter
+    trace_loss = window.session.trainer.trace.loss
+    (page,) = exporter.export_worked_example(tmp_path / "step.html", "html")
+    html = page.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert 'src="data:image/png;base64,' in html  # one self-contained file
+    assert "Step 2 of training." in html
+    assert f"<strong>{fmt(trace_loss)}</strong>" in html  # the same pass as on screen
+    (pdf,) = exporter.export_worked_example(tmp_path / "step.pdf", "pdf")
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and len(data) > 20_000  # text and the picture
+    assert window.session.trainer.phase is Phase.FORWARDED
+
+
+def test_parameters_as_json_numpy_and_pytorch(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    take(qtbot, window, "step")
+    exporter = window.teaching.exporter
+    assert exporter.export_parameters(tmp_path / "p.json", "json")
+    data = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))
+    weights = window.session.trainer.network.weights
+    assert data["parameters"]["weights"][1][0][0] == weights[1][0, 0]  # exact
+    assert exporter.export_parameters(tmp_path / "p_numpy.py", "numpy")
+    assert "import numpy as np" in (tmp_path / "p_numpy.py").read_text(encoding="utf-8")
+    assert exporter.export_parameters(tmp_path / "p_torch.py", "pytorch")
+    assert "import torch" in (tmp_path / "p_torch.py").read_text(encoding="utf-8")
+
+
+def test_a_problem_names_the_file_and_the_menu_opens_a_dialog_that_does_not_block(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    exporter = window.teaching.exporter
+    with qtbot.waitSignal(exporter.problem, timeout=TIMEOUT) as told:
+        written = exporter.export_worked_example(tmp_path / "missing" / "x.md", "markdown")
+    assert written == [] and "x" in told.args[0]
+    assert window.banner.isVisible()
+
+    window.findChild(QAction, "export_html").trigger()  # File ▸ Export ▸ …HTML…
+    dialog = window.findChild(QFileDialog, "export_dialog")
+    assert dialog is not None and dialog.isVisible()
+    target = tmp_path / "chosen.html"
+    with qtbot.waitSignal(exporter.message, timeout=TIMEOUT):
+        dialog.fileSelected.emit(str(target))
+    dialog.reject()
+    assert target.exists()
