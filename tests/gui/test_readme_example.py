@@ -1,4 +1,4 @@
-"""The example of docs/pytest-qt.md, verbatim, so the README's promise is tested."""
+"""The example of the README and docs/pytest-qt.md, verbatim, so their promise is tested."""
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
@@ -38,6 +38,7 @@ def test_the_readme_shows_this_very_example():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    readme = (root / "docs" / "pytest-qt.md").read_text(encoding="utf-8")
-    example = readme.split("```python\n", 1)[1].split("```", 1)[0]
-    assert example.strip() in Path(__file__).read_text(encoding="utf-8")
+    for page in (root / "README.md", root / "docs" / "pytest-qt.md"):
+        text = page.read_text(encoding="utf-8")
+        example = text.split("```python\n", 1)[1].split("```", 1)[0]
+        assert example.strip() in Path(__file__).read_text(encoding="utf-8"), page.name
