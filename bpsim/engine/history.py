@@ -84,9 +84,16 @@ class LossSeries:
         return self._x.values
 
     def append(self, x: float, y: float) -> None:
-        self._x.append(x)
-        self._y.append(y)
-        if len(self._y) >= self.capacity:
+        xs, ys = self._x, self._y
+        n = ys._length
+        if n < ys._data.shape[0] and n < xs._data.shape[0]:  # the usual case, inlined
+            xs._data[n] = x
+            ys._data[n] = y
+            xs._length = ys._length = n + 1
+        else:
+            xs.append(x)
+            ys.append(y)
+        if n + 1 >= self.capacity:
             self._compact()
 
     def _compact(self) -> None:

@@ -47,7 +47,7 @@ class Trace:
 
     @property
     def batch_size(self) -> int:
-        return len(self.indices)
+        return self.indices.shape[0]
 
     def gradient_arrays(self) -> list[np.ndarray]:
         """The gradients in parameter-array order W0, b0, W1, b1, …"""

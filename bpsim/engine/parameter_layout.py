@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from bpsim.engine.optimizers import Optimizer, OptimizerStateError, make_optimizer
 from bpsim.engine.spec import OptimizerSpec
+
+if TYPE_CHECKING:
+    from bpsim.engine.network import Network, Trace
 
 Shape = tuple[int, ...]
 
@@ -84,19 +87,16 @@ class OptimizerRunner:
     # -- the update ------------------------------------------------------------------
 
     def propose(
-        self,
-        flat_params: np.ndarray,
-        flat_grads: np.ndarray,
-        flat_delta: np.ndarray,
-        params: list[np.ndarray],
-        grads: list[np.ndarray],
-        deltas: list[np.ndarray],
+        self, network: Network, trace: Trace, flat_delta: np.ndarray, deltas: list[np.ndarray]
     ) -> None:
-        """Write Δ (into ``flat_delta``, whose views are ``deltas``); see Optimizer.propose."""
+        """Write Δ into ``flat_delta`` (whose views are ``deltas``) from the trace's
+        gradients; see Optimizer.propose."""
         if self.flat_mode:
-            self.optimizer.propose((flat_params,), (flat_grads,), (True,), (flat_delta,))
+            self.optimizer.propose((network.flat,), (trace.flat_grads,), (True,), (flat_delta,))
         else:
-            self.optimizer.propose(params, grads, self.trainable, deltas)
+            self.optimizer.propose(
+                network.parameter_arrays(), trace.gradient_arrays(), self.trainable, deltas
+            )
 
     def commit(self) -> None:
         self.optimizer.commit()

@@ -352,14 +352,7 @@ class Trainer:
         trace = self.trace
         assert trace is not None
         net = self.network
-        self.optimizer.propose(
-            net.flat,
-            trace.flat_grads,
-            self.flat_update,
-            net.parameter_arrays(),
-            trace.gradient_arrays(),
-            self.last_update,
-        )
+        self.optimizer.propose(net, trace, self.flat_update, self.last_update)
         # The sum of Δ is finite when every Δ is (NaN and ±inf survive a sum): one pass
         # checks the whole update before it is applied. (np.add.reduce rather than a BLAS
         # dot product: BLAS threads stall for milliseconds on a busy two-core machine.)
@@ -390,7 +383,7 @@ class Trainer:
         self.epoch_loss_sum += trace.loss * trace.batch_size
         self.epoch_samples += trace.batch_size
         self.batch_index += 1
-        if self.batch_index >= self.batches_per_epoch:
+        if self.batch_index >= len(self._batches()):
             self._finish_epoch()
 
     def _finish_epoch(self) -> None:
