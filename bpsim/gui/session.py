@@ -22,7 +22,7 @@ from bpsim.engine.spec import OptimizerSpec
 from bpsim.engine.structure import training_problem
 from bpsim.engine.trainer import DivergenceError, Phase, PhaseError, Trainer
 
-RUN_SLICE_SECONDS = 0.020  # engine time per slice while running
+RUN_SLICE_SECONDS = 0.018  # engine time per slice while running: about half of a 25 Hz frame
 REFRESH_INTERVAL_MS = 33  # panels redraw about 30 times a second while running
 #: Actions that train, held back while the data set does not fit the network.
 TRAINING_ACTIONS = frozenset({"forward", "forward_layer", "step", "epoch", "run"})

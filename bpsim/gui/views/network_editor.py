@@ -867,6 +867,10 @@ class NetworkEditor(QGraphicsView):
     def _draw_gradients(self, trace: Trace | None) -> None:
         """Red arrows back along every link whose layer the backward pass has reached,
         with ∂E/∂w on the labelled links; arrow widths ∝ |∂E/∂w| within a layer."""
+        if self.session.running:
+            # Gradients change ~30 times a second while training runs: too fast to read,
+            # and their arrows and labels cost a tenth of a frame. Drawn again on pause.
+            trace = None
         back_from = self._backward_from(trace)
         for k, gap in enumerate(self._gap_links):
             path = QPainterPath()
@@ -927,6 +931,7 @@ class NetworkEditor(QGraphicsView):
         antialiasing then (about three times faster in software), restore it on pause."""
         crowded = any(self._dense)
         self.setRenderHint(QPainter.RenderHint.Antialiasing, not (running and crowded))
+        self._draw_gradients(self._trace())  # hidden while running, back on pause
 
     def _on_state(self) -> None:
         """Some changes (picking a sample) make the trace stale without traceChanged."""
