@@ -29,6 +29,7 @@ from PySide6.QtWidgets import QDialog, QDockWidget, QMenu, QVBoxLayout, QWidget
 from bpsim.gui.dialogs.csv_import import CsvImportDialog
 from bpsim.gui.dialogs.idx_import import IdxImportDialog
 from bpsim.gui.dialogs.new_dataset import NewDatasetDialog
+from bpsim.gui.docks import find_menu, make_panel_dock
 from bpsim.gui.plot_export import ExportButton
 from bpsim.gui.session import Session
 from bpsim.gui.views.data_panel import DataPanel
@@ -118,28 +119,11 @@ class DataViews:
 
 
 def _dock(window: MainWindow, name: str, title: str, widget: QWidget) -> QDockWidget:
-    dock = QDockWidget(title, window)
-    dock.setObjectName(f"{name}_dock")
-    dock.setWidget(widget)
-    dock.setFeatures(
-        QDockWidget.DockWidgetFeature.DockWidgetMovable
-        | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-        | QDockWidget.DockWidgetFeature.DockWidgetClosable
-    )
-    toggle = dock.toggleViewAction()
-    toggle.setObjectName(f"show_{name}")
-    toggle.setText(f"&{title}")
-    toggle.setToolTip(f"Show or hide the {title.lower()} panel: {TIPS[name]}")
-    toggle.setStatusTip(toggle.toolTip())
-    return dock
+    return make_panel_dock(window, name, title, widget, tip=TIPS[name], name_widget=False)
 
 
 def _menu(window: MainWindow, title: str) -> QMenu | None:
-    for action in window.menuBar().actions():
-        menu = action.menu()
-        if isinstance(menu, QMenu) and action.text().replace("&", "") == title:
-            return menu
-    return None
+    return find_menu(window, title)
 
 
 def _action(window: MainWindow, name: str, text: str, tip: str) -> QAction:

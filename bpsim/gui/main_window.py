@@ -36,6 +36,7 @@ from bpsim.gui import appearance
 from bpsim.gui.actions import STEP_ACTIONS, build_actions, set_run_state, undo_redo_actions
 from bpsim.gui.controller import Controller
 from bpsim.gui.data_views import install_data_views
+from bpsim.gui.docks import make_panel_dock
 from bpsim.gui.documents import DocumentManager
 from bpsim.gui.help import HelpCenter, app_icon
 from bpsim.gui.presentation import PresentationMode
@@ -273,21 +274,7 @@ class MainWindow(QMainWindow):
         }
 
     def _make_dock(self, name: str, title: str, widget: QWidget) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(f"{name}_dock")
-        widget.setObjectName(name)
-        dock.setWidget(widget)
-        dock.setFeatures(
-            QDockWidget.DockWidgetFeature.DockWidgetMovable
-            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-            | QDockWidget.DockWidgetFeature.DockWidgetClosable
-        )
-        toggle = dock.toggleViewAction()
-        toggle.setObjectName(f"show_{name}")
-        toggle.setText(f"&{title}")
-        toggle.setToolTip(f"Show or hide the {title.lower()} panel")
-        toggle.setStatusTip(toggle.toolTip())
-        return dock
+        return make_panel_dock(self, name, title, widget)
 
     def _arrange_docks(self) -> None:
         """The default layout: the network large on the left, loss over parameters on

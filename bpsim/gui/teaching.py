@@ -23,6 +23,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar, QWidget
 
+from bpsim.gui.docks import find_menu, make_panel_dock
 from bpsim.gui.handout_export import HandoutExporter
 from bpsim.gui.quiz import Quiz, QuizPanel, quiz_action
 from bpsim.gui.rewind import PhaseMemory, Rewind, rewind_actions
@@ -83,31 +84,11 @@ class Teaching:
 
 
 def _dock(window: QMainWindow, name: str, title: str, widget: QWidget) -> QDockWidget:
-    """A dock like the window's own: movable, floatable, closable, named for tests."""
-    dock = QDockWidget(title, window)
-    dock.setObjectName(f"{name}_dock")
-    widget.setObjectName(name)
-    dock.setWidget(widget)
-    dock.setFeatures(
-        QDockWidget.DockWidgetFeature.DockWidgetMovable
-        | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-        | QDockWidget.DockWidgetFeature.DockWidgetClosable
-    )
-    toggle = dock.toggleViewAction()
-    toggle.setObjectName(f"show_{name}")
-    toggle.setText(f"&{title}")
-    toggle.setToolTip(f"Show or hide the {title.lower()} panel")
-    toggle.setStatusTip(toggle.toolTip())
-    return dock
+    return make_panel_dock(window, name, title, widget)
 
 
 def _menu(window: QMainWindow, title: str) -> QMenu | None:
-    """The menu bar's menu called ``title`` ("&File"), or None."""
-    for action in window.menuBar().actions():
-        menu = action.menu()
-        if isinstance(menu, QMenu) and action.text().replace("&", "") == title.replace("&", ""):
-            return menu
-    return None
+    return find_menu(window, title)
 
 
 def install_teaching(window: MainWindow) -> Teaching:
