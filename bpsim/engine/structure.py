@@ -123,20 +123,7 @@ def current_parameters(lesson: Lesson) -> Parameters:
 def current_lesson(trainer: Trainer) -> Lesson:
     """The trainer's lesson as it stands (current parameters and settings), without its
     training state: what the structural edits start from."""
-    base = trainer.lesson
-    return Lesson(
-        layers=base.layers,
-        loss=trainer.network.loss.name,
-        optimizer=OptimizerSpec(trainer.optimizer_spec.name, dict(trainer.optimizer.hyper)),
-        dataset=base.dataset,
-        name=base.name,
-        description=base.description,
-        parameters=trainer.network.parameters(),
-        init=base.init,
-        training=trainer.training,
-        state=None,
-        view=base.view,
-    )
+    return trainer.to_lesson(with_state=False)
 
 
 # -- the data ------------------------------------------------------------------------------

@@ -646,8 +646,9 @@ class Trainer:
             parsed.stopped,
         )
 
-    def to_lesson(self) -> Lesson:
-        """The lesson as it stands now: current parameters, settings and training state."""
+    def to_lesson(self, with_state: bool = True) -> Lesson:
+        """The lesson as it stands now: current parameters, settings and (unless
+        ``with_state`` is False) the training state."""
         base = self.lesson
         return Lesson(
             layers=base.layers,
@@ -659,6 +660,6 @@ class Trainer:
             parameters=self.network.parameters(),
             init=base.init,
             training=self.training,
-            state=self.export_state(),
+            state=self.export_state() if with_state else None,
             view=base.view,
         )

@@ -47,8 +47,7 @@ from bpsim.gui.session import Session
 from bpsim.gui.views.palette import HIGHLIGHT_FILL
 from bpsim.gui.views.plot_style import (
     PlotPanel,
-    class_color,
-    class_symbol,
+    class_scatter,
     diverging_map,
     text_scale,
 )
@@ -317,21 +316,9 @@ class DataPlane(PlotPanel):
         key: list[tuple[str, str, str]] = []
         size = 13 * max(self.scale, 1.0)
         if classes is not None:
-            for k in np.unique(classes):
-                rows = classes == k
-                item = pg.ScatterPlotItem(
-                    x=x[rows, 0],
-                    y=x[rows, 1],
-                    symbol=class_symbol(int(k)),
-                    size=size,
-                    brush=pg.mkBrush(class_color(int(k))),
-                    pen=pg.mkPen("#111111", width=1.5),
-                )
-                item.export_name = f"class {names[int(k)]}"
-                self.points.append(item)
-                key.append(
-                    (class_symbol(int(k)), class_color(int(k)).name(), f"class {names[int(k)]}")
-                )
+            items, entries = class_scatter(x, classes, names, size, "#111111", 1.5, "")
+            self.points.extend(items)
+            key.extend(entries)
         else:
             values = trainer.targets[:, 0]
             low, high = float(values.min()), float(values.max())

@@ -23,7 +23,7 @@ from bpsim.gui.session import Session
 from bpsim.gui.views.plot_style import (
     PlotPanel,
     class_color,
-    class_symbol,
+    class_scatter,
     data_problem,
     diverging_map,
     image_rect,
@@ -147,21 +147,9 @@ class DecisionMapView(PlotPanel):
         if task == "classification":
             classes = target_classes(t.targets, threshold)
             names = self._class_names(threshold)
-            for k in np.unique(classes):
-                rows = classes == k
-                item = pg.ScatterPlotItem(
-                    x=x[rows, 0],
-                    y=x[rows, 1],
-                    symbol=class_symbol(int(k)),
-                    size=size,
-                    brush=pg.mkBrush(class_color(int(k))),
-                    pen=pg.mkPen("w", width=2.5),
-                )
-                item.export_name = f"samples of class {names[int(k)]}"
-                self.points.append(item)
-                key.append(
-                    (class_symbol(int(k)), class_color(int(k)).name(), f"class {names[int(k)]}")
-                )
+            items, entries = class_scatter(x, classes, names, size, "w", 2.5, "samples of ")
+            self.points.extend(items)
+            key.extend(entries)
         else:
             values = t.targets[:, 0]
             low, high = float(values.min()), float(values.max())

@@ -91,6 +91,36 @@ def class_symbol(k: int) -> str:
     return CLASS_SYMBOLS[k % len(CLASS_SYMBOLS)]
 
 
+def class_scatter(
+    x: np.ndarray,
+    classes: np.ndarray,
+    names: list[str],
+    size: float,
+    pen: QColor | str,
+    pen_width: float,
+    export_prefix: str = "",
+) -> tuple[list[pg.ScatterPlotItem], list[tuple[str, str, str]]]:
+    """One scatter item per class (its own colour and marker shape, so classes differ by
+    more than colour) and the matching legend entries (symbol, colour, text)."""
+    items: list[pg.ScatterPlotItem] = []
+    key: list[tuple[str, str, str]] = []
+    for k in np.unique(classes):
+        rows = classes == k
+        label = f"class {names[int(k)]}"
+        item = pg.ScatterPlotItem(
+            x=x[rows, 0],
+            y=x[rows, 1],
+            symbol=class_symbol(int(k)),
+            size=size,
+            brush=pg.mkBrush(class_color(int(k))),
+            pen=pg.mkPen(pen, width=pen_width),
+        )
+        item.export_name = f"{export_prefix}{label}"
+        items.append(item)
+        key.append((class_symbol(int(k)), class_color(int(k)).name(), label))
+    return items, key
+
+
 def diverging_map() -> pg.ColorMap:
     """Blue (low) through near-white (middle) to orange (high)."""
     colors = [NEGATIVE, MIDDLE, POSITIVE]
