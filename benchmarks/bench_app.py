@@ -136,7 +136,7 @@ def bench_live(seconds: float = 4.0) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
     from bpsim.gui import MainWindow
-    from bpsim.lessons import trainer_from_lesson_file
+    from bpsim.lessons.files import trainer_from_lesson_file
 
     app = _app()
     headless = trainer_from_lesson_file(XOR)
@@ -241,7 +241,7 @@ def bench_plot() -> dict[str, float]:
 
     from bpsim.gui.session import Session
     from bpsim.gui.views.loss_plot import LossPlot
-    from bpsim.lessons import trainer_from_lesson_file
+    from bpsim.lessons.files import trainer_from_lesson_file
 
     app = _app()
     trainer = trainer_from_lesson_file(SEED000)

@@ -32,7 +32,7 @@ from bpsim.gui.session import Session
 from bpsim.gui.views.loss_plot import LossPlot
 from bpsim.gui.views.network_editor import NetworkEditor
 from bpsim.gui.views.parameter_table import ParameterTable
-from bpsim.lessons import trainer_from_text
+from bpsim.lessons.files import trainer_from_text
 
 RUNS = 5
 NETWORKS: tuple[tuple[str, list[int], int], ...] = (

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bpsim.engine.spec import (
+from bpsim.core.spec import (
     Dataset,
     InitSpec,
     LayerSpec,
@@ -31,9 +31,9 @@ from bpsim.engine.spec import (
     OptimizerSpec,
     TrainingSpec,
 )
-from bpsim.engine.trainer import Trainer
-from bpsim.examples import find_example
-from bpsim.lessons import trainer_from_lesson_file
+from bpsim.core.trainer import Trainer
+from bpsim.lessons.examples import find_example
+from bpsim.lessons.files import trainer_from_lesson_file
 
 
 @dataclass

@@ -131,7 +131,7 @@ def run(
     """Run mode in the window until ``steps`` steps; a sample every ``every`` steps."""
     from PySide6.QtCore import QTimer
 
-    from bpsim.engine.history import History
+    from bpsim.core.history import History
     from bpsim.gui.app import make_application
     from bpsim.gui.main_window import MainWindow
 

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import TextIO
 
 from bpsim.cli.main import EXIT_CHECK_FAILED, EXIT_DIVERGED, EXIT_OK, CliError
-from bpsim.engine.trainer import DivergenceError, Trainer
+from bpsim.core.trainer import DivergenceError, Trainer
 from bpsim.fileformat import LessonFileError
 
 
 def _open(path_text: str) -> Trainer:
-    from bpsim.lessons import trainer_from_lesson_file
+    from bpsim.lessons.files import trainer_from_lesson_file
 
     path = Path(path_text)
     if not path.exists():
@@ -119,7 +119,7 @@ def train(args: argparse.Namespace) -> int:
 
 
 def _save(trainer: Trainer, out: Path) -> None:
-    from bpsim.lessons import save_trainer
+    from bpsim.lessons.files import save_trainer
 
     try:
         save_trainer(trainer, out)
@@ -144,7 +144,7 @@ def _write_text(text: str, out: str | None) -> None:
 
 def explain(args: argparse.Namespace) -> int:
     """One step on the first batch, written out as the seeds write theirs."""
-    from bpsim.report.worked_example import run_explained_step, to_html, to_json, to_markdown
+    from bpsim.teaching.worked_example import run_explained_step, to_html, to_json, to_markdown
 
     if args.out:
         _check_writable(args.out)
@@ -162,8 +162,8 @@ def check(args: argparse.Namespace) -> int:
     """Gradient check on the first batch; exit 1 when any relative error is over 1e-6."""
     import numpy as np
 
-    from bpsim.engine.explain import names_for
-    from bpsim.engine.gradcheck import PASS_THRESHOLD, gradient_check
+    from bpsim.core.gradcheck import PASS_THRESHOLD, gradient_check
+    from bpsim.teaching.explain import names_for
 
     trainer = _open(args.file)
     rows = trainer.next_batch()
@@ -193,7 +193,7 @@ def check(args: argparse.Namespace) -> int:
 
 def examples(args: argparse.Namespace) -> int:
     """List the built-in lessons, or write one."""
-    from bpsim.examples import EXAMPLES, find_example
+    from bpsim.lessons.examples import EXAMPLES, find_example
 
     if args.name is None:
         if args.out:

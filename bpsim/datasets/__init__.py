@@ -1,6 +1,6 @@
 """Data sets for lessons: built-in ones made from a name and options, and CSV files.
 
-Everything here returns a ``bpsim.engine.spec.Dataset`` with float64 arrays and raises
+Everything here returns a ``bpsim.core.spec.Dataset`` with float64 arrays and raises
 only ``DatasetError``, whose place is relative to the file's ``dataset`` object so the
 file loader can put its own path in front. Built-ins are deterministic: one seed gives the
 same arrays on every machine (NumPy's PCG64).
@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bpsim.core.spec import Dataset
 from bpsim.datasets.csvfile import load_csv
 from bpsim.datasets.errors import DatasetError
 from bpsim.datasets.registry import BUILTINS, checked_options, lookup
 from bpsim.datasets.resources import resources_dir
-from bpsim.engine.spec import Dataset
 
 __all__ = [
     "DatasetError",

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
+from bpsim.core.spec import Dataset
 from bpsim.datasets.errors import DatasetError
 from bpsim.datasets.resources import resources_dir
-from bpsim.engine.spec import Dataset
 
 DIGITS_ROWS = 1797
 DIGITS_FILE = "digits.csv.gz"

@@ -13,9 +13,9 @@ import math
 
 import numpy as np
 
+from bpsim.core.spec import Dataset
 from bpsim.datasets.options import generator
 from bpsim.datasets.targets import ONE_HOT_NAMES, balanced_labels, binary_targets
-from bpsim.engine.spec import Dataset
 
 #: Radius whose disc covers half of the square [-1, 1]², so both classes are equally common.
 CIRCLE_RADIUS = math.sqrt(2.0 / math.pi)

@@ -35,9 +35,9 @@ from typing import BinaryIO
 
 import numpy as np
 
+from bpsim.core.spec import MAX_DATA_VALUES, MAX_SAMPLES, Dataset
 from bpsim.datasets.errors import DatasetError
 from bpsim.datasets.options import show
-from bpsim.engine.spec import MAX_DATA_VALUES, MAX_SAMPLES, Dataset
 
 #: Longest line read; longer ones are refused rather than read into memory whole.
 MAX_LINE_BYTES = 4_000_000

@@ -26,8 +26,8 @@ from typing import BinaryIO
 
 import numpy as np
 
+from bpsim.core.spec import MAX_DATA_VALUES, MAX_SAMPLES, Dataset
 from bpsim.datasets.errors import DatasetError
-from bpsim.engine.spec import MAX_DATA_VALUES, MAX_SAMPLES, Dataset
 
 __all__ = ["IDX_TYPES", "load_idx", "read_idx", "read_idx_header"]
 

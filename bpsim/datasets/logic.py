@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from bpsim.core.spec import Dataset
 from bpsim.datasets.targets import ONE_HOT_NAMES, binary_targets
-from bpsim.engine.spec import Dataset
 
 #: Every input pair, in truth-table order.
 _INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])

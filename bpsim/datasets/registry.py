@@ -12,10 +12,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bpsim.core.spec import MAX_SAMPLES, Dataset
 from bpsim.datasets import bundled, classification2d, logic, regression
 from bpsim.datasets.errors import DatasetError
 from bpsim.datasets.options import COEFFICIENT, NOISE, SEED, Checker, boolean, show, whole
-from bpsim.engine.spec import MAX_SAMPLES, Dataset
 
 SIZE: Checker = whole(1, MAX_SAMPLES)
 

@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
+from bpsim.core.spec import Dataset
 from bpsim.datasets.options import generator
-from bpsim.engine.spec import Dataset
 
 #: House size in square feet and price in dollars: the ten houses of the gradient-descent
 #: seed (002), in its order.

@@ -1,10 +1,12 @@
-"""Where the bundled files live, found from the package so no working directory matters."""
+"""Where the bundled files live: the package ``bpsim.resources``, wherever it is installed."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from bpsim.resources import resource
+
 
 def resources_dir() -> Path:
-    """The ``resources`` folder beside the ``bpsim`` package (holds ``data/``, ``examples/``)."""
-    return Path(__file__).resolve().parents[2] / "resources"
+    """The folder of the package ``bpsim.resources`` (``data/``, ``examples/``, ``icons/``)."""
+    return resource()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from bpsim.engine.spec import Lesson
+from bpsim.core.spec import Lesson
 from bpsim.fileformat.atomic import atomic_write_bytes
 from bpsim.fileformat.errors import LessonFileError
 from bpsim.fileformat.jsonio import decode, dumps, loads, read_file_bytes

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from bpsim.engine.spec import OPTIMIZER_DEFAULTS, Dataset, InitSpec, LayerSpec, Lesson, TrainingSpec
+from bpsim.core.spec import OPTIMIZER_DEFAULTS, Dataset, InitSpec, LayerSpec, Lesson, TrainingSpec
 from bpsim.fileformat.dataset import csv_path_for
 from bpsim.fileformat.errors import LessonFileError, index_place, key_place, show
 from bpsim.fileformat.jsonio import MAX_DEPTH, first_non_finite, flat_scalars

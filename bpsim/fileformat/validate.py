@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from bpsim.engine.spec import (
+from bpsim.core.spec import (
     ACTIVATIONS,
     BIAS_MODES,
     INIT_METHODS,
@@ -371,7 +371,7 @@ def _optimizer(value: object) -> OptimizerSpec:
         else:
             given[key] = need_number(obj.get(key), obj.at(key))
     spec = OptimizerSpec.with_defaults(name, **given)
-    from bpsim.engine.optimizers import hyper_problems  # lazy: the engine may import us
+    from bpsim.core.optimizers import hyper_problems  # lazy: the engine may import us
 
     problems = hyper_problems(name, dict(spec.hyper))
     if problems:

@@ -12,9 +12,9 @@ import math
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from bpsim.engine.explain import fmt
 from bpsim.gui.editing import StructureEditing
 from bpsim.gui.session import ParameterKey, Session
+from bpsim.teaching.explain import fmt
 
 
 class SetValueCommand(QUndoCommand):
@@ -160,8 +160,8 @@ class Controller(QObject):
     def set_data_value(self, part: str, row: int, column: int, value: float) -> None:
         """Set input or target ``column`` of sample ``row`` (``part`` "inputs" or
         "targets"; undoable). Raises ValueError, changing nothing, when refused."""
-        from bpsim.engine.dataset_edit import check_data_value
         from bpsim.gui.data_commands import DataValueCommand
+        from bpsim.lessons.dataset_edit import check_data_value
 
         old = check_data_value(self.session.trainer, part, row, column, float(value))
         if float(value) == old:
@@ -173,8 +173,8 @@ class Controller(QObject):
         ValueError, changing nothing, when they do not fit the network."""
         import numpy as np
 
-        from bpsim.engine.dataset_edit import add_rows, fit_problem
         from bpsim.gui.data_commands import DataSetCommand
+        from bpsim.lessons.dataset_edit import add_rows, fit_problem
 
         trainer = self.session.trainer
         x = np.atleast_2d(np.asarray(inputs, dtype=np.float64))
@@ -191,11 +191,11 @@ class Controller(QObject):
         self.undo_stack.push(DataSetCommand(self.session, text, lambda tr: add_rows(tr, x, t)))
 
     def replace_dataset(self, dataset: object, text: str = "New data set") -> None:
-        """Make ``dataset`` (a bpsim.engine.spec.Dataset) the lesson's data (undoable).
+        """Make ``dataset`` (a bpsim.core.spec.Dataset) the lesson's data (undoable).
         Raises ValueError, changing nothing, when it does not fit the network."""
-        from bpsim.engine.dataset_edit import fit_problem, replace_dataset
-        from bpsim.engine.spec import Dataset
+        from bpsim.core.spec import Dataset
         from bpsim.gui.data_commands import DataSetCommand
+        from bpsim.lessons.dataset_edit import fit_problem, replace_dataset
 
         if not isinstance(dataset, Dataset):
             raise TypeError("expected a Dataset")

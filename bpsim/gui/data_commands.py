@@ -1,7 +1,7 @@
 """Undoable changes to the lesson's data set: one value, added points, a new data set.
 
 The controller pushes these (``Controller.set_data_value`` and friends). They change the
-trainer only through :mod:`bpsim.engine.dataset_edit` and then tell the session, whose
+trainer only through :mod:`bpsim.lessons.dataset_edit` and then tell the session, whose
 ``datasetChanged`` every data view follows.
 """
 
@@ -11,10 +11,10 @@ from collections.abc import Callable
 
 from PySide6.QtGui import QUndoCommand
 
-from bpsim.engine.dataset_edit import DataState, data_state, restore_data, set_data_value
-from bpsim.engine.explain import fmt
-from bpsim.engine.trainer import Trainer
+from bpsim.core.trainer import Trainer
 from bpsim.gui.session import Session
+from bpsim.lessons.dataset_edit import DataState, data_state, restore_data, set_data_value
+from bpsim.teaching.explain import fmt
 
 
 class DataValueCommand(QUndoCommand):

@@ -333,7 +333,7 @@ def _forget(views: DataViews, dialog: QDialog) -> None:
 def _new_lesson(window: MainWindow, trainer: object) -> None:
     """A new, unsaved lesson (the IDX dialog's 784-20-20-10 network), after asking about
     unsaved changes as File ▸ New does."""
-    from bpsim.engine.trainer import Trainer
+    from bpsim.core.trainer import Trainer
 
     if not isinstance(trainer, Trainer):
         return

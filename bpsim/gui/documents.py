@@ -26,8 +26,8 @@ from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QMenu, QMessageBox
 from shiboken6 import isValid
 
-from bpsim.engine.structure import empty_lesson
-from bpsim.engine.trainer import Trainer
+from bpsim.core.trainer import Trainer
+from bpsim.lessons.structure import empty_lesson
 
 if TYPE_CHECKING:
     from bpsim.gui.main_window import MainWindow

@@ -2,7 +2,7 @@
 and the actions of the Network menu and the editor's context menus.
 
 A structural edit (a layer, a neuron, an activation, a removed link, a name …) is worked
-out by :mod:`bpsim.engine.structure` on the lesson as it stands and gives a new
+out by :mod:`bpsim.lessons.structure` on the lesson as it stands and gives a new
 :class:`Trainer`; :class:`StructureCommand` swaps the session between the trainer before
 and the one after (``Session.replace_structure``), so undo and redo are exact and cheap:
 each trainer keeps its own weights, optimizer state, history and pass on screen, and the
@@ -36,11 +36,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bpsim.engine import structure
-from bpsim.engine.spec import ACTIVATIONS, BIAS_MODES, INIT_METHODS, Lesson
-from bpsim.engine.structure import StructureEdit, StructureError
-from bpsim.engine.trainer import Trainer
+from bpsim.core.spec import ACTIVATIONS, BIAS_MODES, INIT_METHODS, Lesson
+from bpsim.core.trainer import Trainer
 from bpsim.gui.session import ParameterKey, Session
+from bpsim.lessons import structure
+from bpsim.lessons.structure import StructureEdit, StructureError
 
 if TYPE_CHECKING:
     from bpsim.gui.views.network_editor import NetworkEditor

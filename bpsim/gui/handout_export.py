@@ -1,7 +1,7 @@
 """Handouts: the step on screen as a worked example (Markdown, HTML, PDF) with a picture of
 the network, and the current parameters and optimizer state as JSON, NumPy or PyTorch.
 
-The worked example is :mod:`bpsim.report.worked_example`'s text (the seeds' order: forward
+The worked example is :mod:`bpsim.teaching.worked_example`'s text (the seeds' order: forward
 pass, loss, backward pass, update), made on a copy of the trainer so the lesson on screen
 never moves. Which step: while a step is under way, that step (on the same batch, with the
 same numbers as on screen); right after an update, the step just done (from the trainer as
@@ -43,12 +43,12 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QFileDialog, QGraphicsView, QWidget
 
-from bpsim.engine.exports import numpy_snippet, parameters_json, pytorch_snippet
-from bpsim.engine.trainer import DivergenceError, Phase, PhaseError, Snapshot, Trainer
+from bpsim.core.trainer import DivergenceError, Phase, PhaseError, Snapshot, Trainer
 from bpsim.fileformat.atomic import atomic_write_bytes
 from bpsim.gui.rewind import PhaseMemory
 from bpsim.gui.session import Session
-from bpsim.report.worked_example import WorkedExample, run_explained_step, to_html, to_markdown
+from bpsim.teaching.exports import numpy_snippet, parameters_json, pytorch_snippet
+from bpsim.teaching.worked_example import WorkedExample, run_explained_step, to_html, to_markdown
 
 #: format → (suffix, file-dialog filter)
 HANDOUT_FORMATS: dict[str, tuple[str, str]] = {

@@ -28,9 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bpsim.engine.explain import fmt
-from bpsim.engine.trainer import Phase, Trainer
-from bpsim.examples import DEFAULT_EXAMPLE, EXAMPLES, Example
+from bpsim.core.trainer import Phase, Trainer
 from bpsim.fileformat import LessonFileError
 from bpsim.gui import appearance
 from bpsim.gui.actions import STEP_ACTIONS, build_actions, set_run_state, undo_redo_actions
@@ -50,7 +48,9 @@ from bpsim.gui.views.parameter_table import ParameterTable
 from bpsim.gui.widgets.banner import MessageBanner
 from bpsim.gui.widgets.training_controls import TrainingControls
 from bpsim.gui.widgets.undo_history import UndoHistoryDock
-from bpsim.lessons import save_trainer, trainer_from_lesson_file
+from bpsim.lessons.examples import DEFAULT_EXAMPLE, EXAMPLES, Example
+from bpsim.lessons.files import save_trainer, trainer_from_lesson_file
+from bpsim.teaching.explain import fmt
 
 FILE_FILTER = "bpsim lessons (*.bpsim);;All files (*)"
 #: Phases that change what a saved file holds (forward and backward change only the trace).

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bpsim.engine.trainer import Phase
+from bpsim.core.trainer import Phase
 from bpsim.gui.appearance import (
     DEFAULT_PRESENTATION_THEME,
     DEFAULT_PRESENTATION_ZOOM,

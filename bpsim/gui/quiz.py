@@ -33,11 +33,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bpsim.engine.explain import Names, fmt, names_for
-from bpsim.engine.trainer import Phase, Trainer
+from bpsim.core.trainer import Phase, Trainer
 from bpsim.gui.models.parameter_table_model import parse_number
 from bpsim.gui.session import Session
 from bpsim.gui.views.inspector import rich
+from bpsim.teaching.explain import Names, fmt, names_for
 
 #: Phases quiz mode holds back (epoch and Run are too many numbers at once).
 QUIZZED = ("forward", "forward_layer", "backward", "backward_layer", "update", "step")

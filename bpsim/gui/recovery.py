@@ -37,7 +37,7 @@ from PySide6.QtCore import QEvent, QLockFile, QObject, QStandardPaths, QTimer, S
 from PySide6.QtWidgets import QPushButton
 from shiboken6 import isValid
 
-from bpsim.engine.spec import Lesson
+from bpsim.core.spec import Lesson
 from bpsim.fileformat import LessonFileError, save_lesson
 from bpsim.fileformat.atomic import atomic_write_bytes
 from bpsim.gui.widgets.banner import MessageBanner

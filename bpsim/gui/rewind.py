@@ -1,7 +1,7 @@
 """Rewinding training in the window: step back through every phase taken, scrub a slider
 through the training so far, and go on from any earlier point as a new branch.
 
-:class:`Rewind` keeps a :class:`~bpsim.engine.timeline.Timeline` over the session's trainer
+:class:`Rewind` keeps a :class:`~bpsim.teaching.timeline.Timeline` over the session's trainer
 and records into it what the session reports: each phase (``phaseTaken``, which names Run
 slices ``steps:N``), each edit made between phases (a weight, the learning rate, the
 optimizer, the loss, the batch size, a picked sample) and resets. Going back or forward
@@ -24,10 +24,10 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
-from bpsim.engine.network import Network
-from bpsim.engine.timeline import Timeline, TimelineError
-from bpsim.engine.trainer import Phase, Snapshot, Trainer
+from bpsim.core.network import Network
+from bpsim.core.trainer import Phase, Snapshot, Trainer
 from bpsim.gui.session import Session
+from bpsim.teaching.timeline import Timeline, TimelineError
 
 BETWEEN_STEPS = (Phase.READY, Phase.UPDATED)
 #: Phases that begin a new step when the trainer stands between two steps.

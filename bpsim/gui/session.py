@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from bpsim.engine.spec import OptimizerSpec
-from bpsim.engine.structure import training_problem
-from bpsim.engine.trainer import DivergenceError, Phase, PhaseError, Trainer
+from bpsim.core.spec import OptimizerSpec
+from bpsim.core.trainer import DivergenceError, Phase, PhaseError, Trainer
+from bpsim.lessons.structure import training_problem
 
 RUN_SLICE_SECONDS = 0.018  # engine time per slice while running: about half of a 25 Hz frame
 REFRESH_INTERVAL_MS = 33  # panels redraw about 30 times a second while running
@@ -238,7 +238,7 @@ class Session(QObject):
         self.stateChanged.emit()
 
     def data_edited(self) -> None:
-        """The data set was changed (bpsim.engine.dataset_edit, through the controller's
+        """The data set was changed (bpsim.lessons.dataset_edit, through the controller's
         data commands): views re-read the samples; the pass on screen is gone."""
         self.last_phase = "edit"
         self.datasetChanged.emit()

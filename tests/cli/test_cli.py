@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bpsim.cli.main import main
-from bpsim.examples import EXAMPLES, find_example
+from bpsim.lessons.examples import EXAMPLES, find_example
 
 SEED000 = find_example("worked-example").path  # type: ignore[union-attr]
 

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from bpsim.core.spec import MAX_SAMPLES, Dataset
 from bpsim.datasets import (
     DatasetError,
     builtin_description,
@@ -17,7 +18,6 @@ from bpsim.datasets import (
     logic,
     regression,
 )
-from bpsim.engine.spec import MAX_SAMPLES, Dataset
 
 GATES = {
     "and": [0, 0, 0, 1],

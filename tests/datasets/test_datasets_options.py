@@ -8,6 +8,7 @@ import pickle
 import numpy as np
 import pytest
 
+from bpsim.core.spec import MAX_SAMPLES
 from bpsim.datasets import (
     DatasetError,
     builtin_names,
@@ -18,7 +19,6 @@ from bpsim.datasets import (
     logic,
     regression,
 )
-from bpsim.engine.spec import MAX_SAMPLES
 
 BAD_WHOLE = [0, -1, 2.5, 200.0, "200", None, True, [1], float("nan")]
 BAD_BOOL = [0, 1, "true", "false", None, 1.0, [True]]

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from bpsim.engine.spec import Lesson
+from bpsim.core.spec import Lesson
 
 #: The example of the spec (shared/spec/file-format.md), byte for byte in spirit.
 EXAMPLE_TEXT = """{

@@ -6,7 +6,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from bpsim.engine.spec import ACTIVATIONS, BIAS_MODES, INIT_METHODS, OPTIMIZER_DEFAULTS
+from bpsim.core.spec import ACTIVATIONS, BIAS_MODES, INIT_METHODS, OPTIMIZER_DEFAULTS
 
 #: Any finite float64: subnormals, -0.0, the extremes.
 finite = st.floats(allow_nan=False, allow_infinity=False, width=64)

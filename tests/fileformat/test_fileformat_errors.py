@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fileformat_helpers import example
 
-from bpsim.engine.spec import MAX_LAYER_SIZE
+from bpsim.core.spec import MAX_LAYER_SIZE
 from bpsim.fileformat import LessonFileError, load_lesson, parse_lesson
 
 Doc = dict[str, Any]

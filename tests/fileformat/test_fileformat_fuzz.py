@@ -14,7 +14,7 @@ from fileformat_strategies import json_values, valid_docs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bpsim.engine.spec import Lesson
+from bpsim.core.spec import Lesson
 from bpsim.fileformat import LessonFileError, dumps_lesson, parse_lesson
 
 #: More examples for a long hunt: BPSIM_FUZZ_EXAMPLES=20000 pytest tests/fileformat

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from fileformat_helpers import EXAMPLE_TEXT, example
 
-from bpsim.engine.spec import (
+from bpsim.core.spec import (
     OPTIMIZER_DEFAULTS,
     InitSpec,
     Lesson,

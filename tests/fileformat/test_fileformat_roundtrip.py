@@ -15,7 +15,7 @@ from fileformat_strategies import finite, valid_docs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bpsim.engine.spec import (
+from bpsim.core.spec import (
     Dataset,
     InitSpec,
     LayerSpec,

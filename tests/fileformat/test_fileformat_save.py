@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fileformat_helpers import EXAMPLE_TEXT, assert_same_lesson
 
-from bpsim.engine.spec import Lesson
+from bpsim.core.spec import Lesson
 from bpsim.fileformat import LessonFileError, atomic, load_lesson, parse_lesson, save_lesson
 
 OLD = b'{"old": "content"}\n'

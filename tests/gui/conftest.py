@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import pytest
 
-from bpsim.examples import find_example
 from bpsim.gui.controller import Controller
 from bpsim.gui.session import Session
-from bpsim.lessons import trainer_from_lesson_file
+from bpsim.lessons.examples import find_example
+from bpsim.lessons.files import trainer_from_lesson_file
 
 
 @pytest.fixture

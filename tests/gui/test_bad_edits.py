@@ -18,16 +18,32 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit, QTableView, QToolTip
 from pytestqt.qtbot import QtBot
 
-from bpsim.examples import find_example
 from bpsim.gui import MainWindow
 from bpsim.gui.session import ParameterKey
 from bpsim.gui.views.parameter_table import ParameterTable
+from bpsim.lessons.examples import find_example
 
 TIMEOUT = 5000
 #: Not a number, or not a finite one, as typed.
 #: (ASCII only: QTest cannot type other characters.)
-NOT_NUMBERS = ("abc", "nan", "NaN", "inf", "-inf", "Infinity", "1e999", "-1e999", "", "  ",
-               "0x10", "1/2", "--1", "1e", ".", "-")
+NOT_NUMBERS = (
+    "abc",
+    "nan",
+    "NaN",
+    "inf",
+    "-inf",
+    "Infinity",
+    "1e999",
+    "-1e999",
+    "",
+    "  ",
+    "0x10",
+    "1/2",
+    "--1",
+    "1e",
+    ".",
+    "-",
+)
 W5 = ParameterKey(1, 0, 0)  # w5 = 0.18 in the worked example
 
 
@@ -177,8 +193,12 @@ def test_table_editor_refuses_with_a_message(qtbot: QtBot, window: MainWindow, t
     assert table.last_rejection.startswith("w5")  # names the parameter
     assert any(
         reason in table.last_rejection
-        for reason in ("enter a number", "enter a finite number", "is not a number",
-                       "only a number can go here")
+        for reason in (
+            "enter a number",
+            "enter a finite number",
+            "is not a number",
+            "only a number can go here",
+        )
     ), table.last_rejection
     qtbot.keyClick(editor, Qt.Key.Key_Escape)
     assert fingerprint(window) == before

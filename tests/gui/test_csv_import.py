@@ -12,7 +12,7 @@ from PySide6.QtGui import QAction
 
 from bpsim.gui.controller import Controller
 from bpsim.gui.dialogs.csv_import import CsvImportDialog
-from bpsim.lessons import save_trainer
+from bpsim.lessons.files import save_trainer
 
 XOR_CSV = "a,b,label\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n"
 

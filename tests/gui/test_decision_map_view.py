@@ -8,10 +8,10 @@ import pytest
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 
-from bpsim.engine.decision_map import decision_map, neuron_map, suggest_range
 from bpsim.gui.controller import Controller
 from bpsim.gui.views.decision_map_view import RESOLUTION, DecisionMapView
 from bpsim.gui.views.network_editor import NetworkEditor
+from bpsim.teaching.decision_map import decision_map, neuron_map, suggest_range
 
 
 @pytest.fixture

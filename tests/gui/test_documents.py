@@ -14,11 +14,11 @@ from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from bpsim.examples import DEFAULT_EXAMPLE, find_example
 from bpsim.fileformat import load_lesson
 from bpsim.gui import MainWindow
 from bpsim.gui.documents import MAX_RECENT
 from bpsim.gui.session import ParameterKey
+from bpsim.lessons.examples import DEFAULT_EXAMPLE, find_example
 
 TIMEOUT = 5000
 

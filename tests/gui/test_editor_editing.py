@@ -11,14 +11,14 @@ from PySide6.QtGui import QAction, QContextMenuEvent
 from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 
-from bpsim.engine.initializers import initial_parameters
-from bpsim.engine.spec import InitSpec
-from bpsim.examples import find_example
+from bpsim.core.initializers import initial_parameters
+from bpsim.core.spec import InitSpec
 from bpsim.gui import MainWindow
 from bpsim.gui.editing import ReinitialiseDialog
 from bpsim.gui.session import ParameterKey
 from bpsim.gui.views.network_editor import NetworkEditor
-from bpsim.lessons import trainer_from_text
+from bpsim.lessons.examples import find_example
+from bpsim.lessons.files import trainer_from_text
 
 TIMEOUT = 10_000
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from pytestqt.qtbot import QtBot
 
-from bpsim.engine.gradcheck import PASS_THRESHOLD, gradient_check
+from bpsim.core.gradcheck import PASS_THRESHOLD, gradient_check
 from bpsim.gui import MainWindow
 from bpsim.gui.controller import Controller
 from bpsim.gui.models.parameter_table_model import PASS_TEXT, VALUE_ROLE

@@ -13,9 +13,9 @@ from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
-from bpsim.engine.explain import fmt
-from bpsim.engine.trainer import Phase
+from bpsim.core.trainer import Phase
 from bpsim.gui import MainWindow
+from bpsim.teaching.explain import fmt
 
 TIMEOUT = 5000
 

@@ -13,10 +13,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from pytestqt.qtbot import QtBot
 
-from bpsim.engine.explain import fmt
 from bpsim.gui import MainWindow
 from bpsim.gui.session import ParameterKey
 from bpsim.gui.views.inspector import Inspector, rich
+from bpsim.teaching.explain import fmt
 
 TIMEOUT = 5000
 W5 = ParameterKey(1, 0, 0)
@@ -104,9 +104,7 @@ def test_clicking_w5_shows_the_seed_chain_rule_with_the_engines_numbers(
     assert "0.18 − 0.01 × 0.072952" in text
 
 
-def test_a_hidden_weight_sums_the_paths_through_y1_and_y2(
-    qtbot: QtBot, window: MainWindow
-) -> None:
+def test_a_hidden_weight_sums_the_paths_through_y1_and_y2(qtbot: QtBot, window: MainWindow) -> None:
     trigger(qtbot, window, "forward")
     trigger(qtbot, window, "backward")
     click_link(qtbot, window, W1)
@@ -172,9 +170,7 @@ def test_a_neuron_shows_its_sum_activation_derivative_and_delta(
     assert "0.538424" in inspector.plain_text()
 
 
-def test_after_the_update_it_shows_the_update_just_made(
-    qtbot: QtBot, window: MainWindow
-) -> None:
+def test_after_the_update_it_shows_the_update_just_made(qtbot: QtBot, window: MainWindow) -> None:
     window.panels["network_editor"].select_key(W5)
     for name in ("forward", "backward", "update"):
         trigger(qtbot, window, name)
@@ -204,9 +200,7 @@ def test_adam_shows_its_own_update_with_its_state(qtbot: QtBot, window: MainWind
     assert "β₁·m + (1 − β₁)·∂E/∂w5" in inspector.plain_text()
 
 
-def test_stepping_layer_by_layer_follows_the_active_layer(
-    qtbot: QtBot, window: MainWindow
-) -> None:
+def test_stepping_layer_by_layer_follows_the_active_layer(qtbot: QtBot, window: MainWindow) -> None:
     inspector = inspector_of(window)
     trigger(qtbot, window, "forward_layer")
     assert inspector.shown_layer() == 1

@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bpsim.engine.landscape import flat_index
 from bpsim.gui.controller import Controller
 from bpsim.gui.session import ParameterKey
 from bpsim.gui.views.landscape_view import LandscapeView, ParameterRecorder, key_to_parameter
 from bpsim.gui.views.parameter_table import ParameterTable
+from bpsim.teaching.landscape import flat_index
 
 
 @pytest.fixture

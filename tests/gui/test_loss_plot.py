@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QCheckBox, QLabel, QRadioButton
 
-from bpsim.engine.history import History
+from bpsim.core.history import History
 from bpsim.gui.session import Session
 from bpsim.gui.views.loss_plot import LossPlot
 

@@ -16,10 +16,10 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QMessageBox, QTableView
 from pytestqt.qtbot import QtBot
 
-from bpsim.examples import DEFAULT_EXAMPLE, find_example
 from bpsim.gui import MainWindow
 from bpsim.gui.actions import STEP_ACTIONS
 from bpsim.gui.widgets.training_controls import TrainingControls
+from bpsim.lessons.examples import DEFAULT_EXAMPLE, find_example
 
 TIMEOUT = 5000
 NAMED_ACTIONS = (

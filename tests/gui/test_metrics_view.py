@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bpsim.engine.explain import fmt
-from bpsim.engine.metrics import metrics_for
 from bpsim.gui.views.metrics_view import MetricsView
+from bpsim.teaching.explain import fmt
+from bpsim.teaching.metrics import metrics_for
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from bpsim.gui.session import ParameterKey, Session
 from bpsim.gui.views import palette
 from bpsim.gui.views.network_editor import NetworkEditor, parse_number, visible_indices
 from bpsim.gui.views.network_items import BiasNodeItem, LinkItem, TagItem
-from bpsim.lessons import trainer_from_text
+from bpsim.lessons.files import trainer_from_text
 
 MakeSession = Callable[[str], Session]
 MakeEditor = Callable[..., NetworkEditor]

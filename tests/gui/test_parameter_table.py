@@ -15,7 +15,6 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QLineEdit
 
-from bpsim.examples import find_example
 from bpsim.gui.controller import Controller
 from bpsim.gui.models.parameter_table_model import (
     KEY_ROLE,
@@ -27,7 +26,8 @@ from bpsim.gui.models.parameter_table_model import (
 )
 from bpsim.gui.session import ParameterKey, Session
 from bpsim.gui.views.parameter_table import ParameterTable
-from bpsim.lessons import trainer_from_lesson_file, trainer_from_text
+from bpsim.lessons.examples import find_example
+from bpsim.lessons.files import trainer_from_lesson_file, trainer_from_text
 
 W5 = ParameterKey(1, 0, 0)  # weights[1][0][0], the seed's w5: h1 → y1
 DISPLAY = Qt.ItemDataRole.DisplayRole

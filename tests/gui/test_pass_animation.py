@@ -69,9 +69,7 @@ def test_forward_then_backward_travel_layer_by_layer(qtbot: QtBot, window: MainW
     trigger(window, "backward")
     assert animation.segments() == [(1, "backward"), (0, "backward")]
     animation.show_frame(0.3)
-    assert {d.brush().color().name() for d in animation.visible_dots()} == {
-        BACKWARD_COLOR.name()
-    }
+    assert {d.brush().color().name() for d in animation.visible_dots()} == {BACKWARD_COLOR.name()}
     with qtbot.waitSignal(animation.finished, timeout=TIMEOUT):
         animation._animation.resume()
     assert len(scene.items()) == items_before

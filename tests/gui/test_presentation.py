@@ -13,11 +13,11 @@ from PySide6.QtWidgets import QApplication, QMenu, QToolTip
 from pytestqt.qtbot import QtBot
 
 from bpsim.cli.main import main
-from bpsim.engine.trainer import Phase
-from bpsim.examples import DEFAULT_EXAMPLE
+from bpsim.core.trainer import Phase
 from bpsim.gui import MainWindow
 from bpsim.gui.presentation import phase_states, split_status
 from bpsim.gui.views import palette
+from bpsim.lessons.examples import DEFAULT_EXAMPLE
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QLabel, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
-from bpsim.engine.trainer import Phase
+from bpsim.core.trainer import Phase
 from bpsim.gui import MainWindow
 from bpsim.gui.quiz import Quiz
 

@@ -15,7 +15,6 @@ import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
-from bpsim.examples import DEFAULT_EXAMPLE, find_example
 from bpsim.gui import MainWindow, app
 from bpsim.gui.recovery import (
     AUTOSAVE_INTERVAL_MS,
@@ -27,7 +26,8 @@ from bpsim.gui.recovery import (
     recovery_folder,
     write_info,
 )
-from bpsim.lessons import save_trainer, trainer_from_lesson_file
+from bpsim.lessons.examples import DEFAULT_EXAMPLE, find_example
+from bpsim.lessons.files import save_trainer, trainer_from_lesson_file
 
 TIMEOUT = 5000
 
@@ -136,9 +136,9 @@ def test_unchanged_work_is_not_written_again(make_window) -> None:
     assert win.recovery.files.lesson.stat().st_mtime_ns == stamp
     win.controller.set_learning_rate(0.5)
     assert win.recovery.autosave(wait=True)
-    assert trainer_from_lesson_file(win.recovery.files.lesson).optimizer.hyper[
-        "learning_rate"
-    ] == 0.5
+    assert (
+        trainer_from_lesson_file(win.recovery.files.lesson).optimizer.hyper["learning_rate"] == 0.5
+    )
 
 
 def test_saving_removes_the_recovery_file(make_window, tmp_path: Path) -> None:
@@ -288,9 +288,7 @@ def test_restore_is_refused_over_unsaved_changes(make_window, folder: Path) -> N
     assert win.session.trainer.step_count == 1 and crashed.lesson.exists()
 
 
-def test_broken_recovery_file_is_reported_and_can_be_discarded(
-    make_window, folder: Path
-) -> None:
+def test_broken_recovery_file_is_reported_and_can_be_discarded(make_window, folder: Path) -> None:
     crashed = leave_crashed_record(folder, 1, None)
     crashed.lesson.write_text('{"format": "bpsim", "version": 1, "layers": [', encoding="utf-8")
     win = make_window()
@@ -371,9 +369,7 @@ def test_a_csv_lesson_is_kept_with_its_rows(make_window, tmp_path: Path) -> None
     np.testing.assert_array_equal(recovered.targets, win.session.trainer.targets)
 
 
-def test_no_recovery_file_that_would_not_open(
-    make_window, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_no_recovery_file_that_would_not_open(make_window, monkeypatch: pytest.MonkeyPatch) -> None:
     """While an edit leaves the data set not fitting the network, the window refuses to
     save (the file would not open again); the autosave keeps the last good one instead."""
     from bpsim.gui.session import Session
@@ -389,9 +385,9 @@ def test_no_recovery_file_that_would_not_open(
         assert win.recovery.save_now() is None
         assert win.recovery.files.lesson.read_bytes() == good
     assert win.recovery.autosave(wait=True)  # written as soon as it fits again
-    assert trainer_from_lesson_file(win.recovery.files.lesson).optimizer.hyper[
-        "learning_rate"
-    ] == 0.5
+    assert (
+        trainer_from_lesson_file(win.recovery.files.lesson).optimizer.hyper["learning_rate"] == 0.5
+    )
 
 
 def test_opening_another_lesson_over_discarded_changes_removes_their_file(
@@ -425,8 +421,11 @@ def test_bpsim_itself_offers_the_work(
         )
         banner = window.recovery.banner
         seen.append(
-            (banner is not None and banner.isVisible(), QApplication.activeModalWidget() is None,
-             banner.text() if banner is not None else "")
+            (
+                banner is not None and banner.isVisible(),
+                QApplication.activeModalWidget() is None,
+                banner.text() if banner is not None else "",
+            )
         )
         window.setWindowModified(False)
         window.close()

@@ -14,9 +14,9 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLineEdit, QSlider
 from pytestqt.qtbot import QtBot
 
-from bpsim.engine.trainer import Phase, Trainer
-from bpsim.examples import find_example
+from bpsim.core.trainer import Phase, Trainer
 from bpsim.gui import MainWindow
+from bpsim.lessons.examples import find_example
 
 TIMEOUT = 5000
 TEN_PHASES = (

@@ -17,10 +17,10 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QToolTip
 from pytestqt.qtbot import QtBot
 
-from bpsim.examples import DEFAULT_EXAMPLE
 from bpsim.gui import MainWindow, app
 from bpsim.gui.settings import SETTINGS_ENV, Settings
 from bpsim.gui.views import palette
+from bpsim.lessons.examples import DEFAULT_EXAMPLE
 
 
 @pytest.fixture(autouse=True)

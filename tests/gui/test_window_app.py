@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from bpsim.cli.main import main
-from bpsim.examples import DEFAULT_EXAMPLE
 from bpsim.gui import MainWindow, app
+from bpsim.lessons.examples import DEFAULT_EXAMPLE
 
 
 @pytest.fixture

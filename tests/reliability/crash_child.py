@@ -99,7 +99,7 @@ def hang_writes(*parts: str, after: int = 0) -> None:
 
 
 def engine_save_loop(lesson: Path) -> None:
-    from bpsim.lessons import save_trainer, trainer_from_lesson_file
+    from bpsim.lessons.files import save_trainer, trainer_from_lesson_file
 
     trainer = trainer_from_lesson_file(lesson)
     while True:
@@ -109,7 +109,7 @@ def engine_save_loop(lesson: Path) -> None:
 
 
 def engine_half_write(lesson: Path) -> None:
-    from bpsim.lessons import save_trainer, trainer_from_lesson_file
+    from bpsim.lessons.files import save_trainer, trainer_from_lesson_file
 
     trainer = trainer_from_lesson_file(lesson)
     trainer.train_steps(5)
@@ -183,8 +183,9 @@ def window_run_autosave(lesson: Path, hang: bool) -> None:
         session.phaseFinished.connect(lambda _name: state.update(shown=True))
         session.start()
         # trained on, and the window has shown it (so it knows there is more to autosave)
-        _when(lambda: session.trainer.step_count > int(state["step"]) + 300 and state["shown"],
-              run_on)
+        _when(
+            lambda: session.trainer.step_count > int(state["step"]) + 300 and state["shown"], run_on
+        )
 
     def run_on() -> None:
         say(f"RUNNING {session.trainer.step_count}")
@@ -220,8 +221,11 @@ def window_exception(lesson: Path) -> None:
     def report() -> None:
         win = window()
         box = next(
-            (w for w in QApplication.topLevelWidgets()
-             if isinstance(w, QMessageBox) and w.objectName() == "exception_box"),
+            (
+                w
+                for w in QApplication.topLevelWidgets()
+                if isinstance(w, QMessageBox) and w.objectName() == "exception_box"
+            ),
             None,
         )
         shown = box is not None and box.isVisible() and not box.isModal()

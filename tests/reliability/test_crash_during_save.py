@@ -18,9 +18,9 @@ import pytest
 from crash_helpers import Child, temp_leftovers
 from pytestqt.qtbot import QtBot
 
-from bpsim.examples import find_example
 from bpsim.gui import MainWindow
-from bpsim.lessons import save_trainer, trainer_from_lesson_file
+from bpsim.lessons.examples import find_example
+from bpsim.lessons.files import save_trainer, trainer_from_lesson_file
 
 pytestmark = [
     pytest.mark.slow,

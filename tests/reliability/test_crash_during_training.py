@@ -19,9 +19,9 @@ from crash_helpers import Child, temp_leftovers
 from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
-from bpsim.examples import find_example
 from bpsim.gui import MainWindow
-from bpsim.lessons import trainer_from_lesson_file
+from bpsim.lessons.examples import find_example
+from bpsim.lessons.files import trainer_from_lesson_file
 
 pytestmark = [
     pytest.mark.slow,

@@ -19,14 +19,22 @@ from pathlib import Path
 
 import pytest
 
-from bpsim.examples import find_example
 from bpsim.fileformat import LessonFileError, load_lesson
-from bpsim.lessons import trainer_from_lesson_file
+from bpsim.lessons.examples import find_example
+from bpsim.lessons.files import trainer_from_lesson_file
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "bpsim"
-FORBIDDEN_MODULES = {"pickle", "cPickle", "_pickle", "marshal", "shelve", "dill", "cloudpickle",
-                     "joblib"}
+FORBIDDEN_MODULES = {
+    "pickle",
+    "cPickle",
+    "_pickle",
+    "marshal",
+    "shelve",
+    "dill",
+    "cloudpickle",
+    "joblib",
+}
 FORBIDDEN_BUILTINS = {"eval", "exec", "compile", "__import__"}
 UNSAFE_YAML = {"load", "load_all", "unsafe_load", "unsafe_load_all", "full_load"}
 

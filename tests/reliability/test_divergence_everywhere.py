@@ -17,12 +17,12 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from bpsim.engine.spec import OPTIMIZER_DEFAULTS, OptimizerSpec
-from bpsim.engine.trainer import DivergenceError, Trainer
-from bpsim.examples import find_example
+from bpsim.core.spec import OPTIMIZER_DEFAULTS, OptimizerSpec
+from bpsim.core.trainer import DivergenceError, Trainer
 from bpsim.fileformat import LessonFileError
 from bpsim.gui import MainWindow
-from bpsim.lessons import save_trainer, trainer_from_lesson_file
+from bpsim.lessons.examples import find_example
+from bpsim.lessons.files import save_trainer, trainer_from_lesson_file
 
 TIMEOUT = 10_000
 #: Learning rates that make each optimizer blow up on the house-price line within a few

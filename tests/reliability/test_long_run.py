@@ -18,10 +18,10 @@ import pytest
 from PySide6.QtCore import QAbstractAnimation, QObject
 from pytestqt.qtbot import QtBot
 
-from bpsim.engine.history import History
-from bpsim.examples import find_example
+from bpsim.core.history import History
 from bpsim.gui import MainWindow
-from bpsim.lessons import trainer_from_lesson_file
+from bpsim.lessons.examples import find_example
+from bpsim.lessons.files import trainer_from_lesson_file
 
 pytestmark = [
     pytest.mark.slow,
@@ -41,9 +41,7 @@ def rss() -> int:
 
 def lasting_objects(window: MainWindow) -> int:
     """QObjects under the window, leaving out animations (they come and go on their own)."""
-    return sum(
-        not isinstance(o, QAbstractAnimation) for o in window.findChildren(QObject)
-    )
+    return sum(not isinstance(o, QAbstractAnimation) for o in window.findChildren(QObject))
 
 
 def xor_path():

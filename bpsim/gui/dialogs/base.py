@@ -14,10 +14,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bpsim.engine.dataset_edit import fit_problem
-from bpsim.engine.spec import Dataset
+from bpsim.core.spec import Dataset
 from bpsim.gui.controller import Controller
 from bpsim.gui.session import Session
+from bpsim.lessons.dataset_edit import fit_problem
 
 PROBLEM_STYLE = "color: #a0002a; font-weight: bold;"
 FINE_STYLE = "color: #1b5e20;"

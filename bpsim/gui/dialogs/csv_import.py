@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bpsim.core.spec import Dataset
 from bpsim.datasets import load_csv
-from bpsim.engine.spec import Dataset
 from bpsim.fileformat.dataset import ORIGIN_ATTR
 from bpsim.gui.controller import Controller
 from bpsim.gui.dialogs.base import DataDialog

@@ -23,9 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bpsim.datasets import DatasetError
-from bpsim.datasets.idx import load_idx, read_idx_header
-from bpsim.engine.spec import (
+from bpsim.core.spec import (
     Dataset,
     InitSpec,
     LayerSpec,
@@ -33,7 +31,9 @@ from bpsim.engine.spec import (
     OptimizerSpec,
     TrainingSpec,
 )
-from bpsim.engine.trainer import Trainer
+from bpsim.core.trainer import Trainer
+from bpsim.datasets import DatasetError
+from bpsim.datasets.idx import load_idx, read_idx_header
 from bpsim.gui.controller import Controller
 from bpsim.gui.dialogs.base import DataDialog, shape_text
 from bpsim.gui.session import Session

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bpsim.core.spec import Dataset
 from bpsim.datasets import builtin_description, builtin_names, builtin_options, load_builtin
-from bpsim.engine.spec import Dataset
 from bpsim.gui.controller import Controller
 from bpsim.gui.dialogs.base import DataDialog
 from bpsim.gui.session import Session

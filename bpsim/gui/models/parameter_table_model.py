@@ -34,11 +34,11 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from bpsim.engine.explain import fmt, names_for
-from bpsim.engine.gradcheck import PASS_THRESHOLD, GradientCheck
-from bpsim.engine.trainer import Phase
+from bpsim.core.gradcheck import PASS_THRESHOLD, GradientCheck
+from bpsim.core.trainer import Phase
 from bpsim.gui.controller import Controller
 from bpsim.gui.session import ParameterKey, Session
+from bpsim.teaching.explain import fmt, names_for
 
 COLUMN_PARAMETER, COLUMN_VALUE, COLUMN_GRADIENT, COLUMN_UPDATE = 0, 1, 2, 3
 FIRST_BUFFER_COLUMN = 4

@@ -1,7 +1,7 @@
 """Compare runs: the same starting network trained with two optimizers or learning rates,
 their loss curves overlaid.
 
-Both runs are copies (:class:`~bpsim.engine.compare.ComparisonRun`): they start from
+Both runs are copies (:class:`~bpsim.teaching.compare.ComparisonRun`): they start from
 bit-identical parameters, see the same batches in the same order and differ only in the
 update rule, so the curves show exactly what the optimizer or the learning rate changes.
 The lesson on screen is never touched. A timer advances both runs a few milliseconds'
@@ -33,12 +33,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bpsim.engine.compare import ComparisonRun
-from bpsim.engine.explain import fmt
-from bpsim.engine.spec import OptimizerSpec
+from bpsim.core.spec import OptimizerSpec
 from bpsim.gui.models.parameter_table_model import parse_number
 from bpsim.gui.session import Session
 from bpsim.gui.widgets.training_controls import OPTIMIZER_TITLES, learning_rate_text
+from bpsim.teaching.compare import ComparisonRun
+from bpsim.teaching.explain import fmt
 
 TICK_MS = 33  # redraws about 30 times a second
 WORK_SECONDS = 0.012  # engine time per tick, shared by the runs

@@ -40,8 +40,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bpsim.engine.explain import fmt
-from bpsim.engine.metrics import target_classes, task_of
 from bpsim.gui.controller import Controller
 from bpsim.gui.session import Session
 from bpsim.gui.views.palette import HIGHLIGHT_FILL
@@ -51,6 +49,8 @@ from bpsim.gui.views.plot_style import (
     diverging_map,
     text_scale,
 )
+from bpsim.teaching.explain import fmt
+from bpsim.teaching.metrics import target_classes, task_of
 
 IN_USE_COLOR = "#6a3d9a"
 MARK = "▶"

@@ -1,7 +1,7 @@
 """The decision map: what a two-input network answers everywhere on the input plane, as
 a heat map under the data points, redrawn while training runs.
 
-The grid values come from :mod:`bpsim.engine.decision_map`; this view only colours them.
+The grid values come from :mod:`bpsim.teaching.decision_map`; this view only colours them.
 A single output is drawn on the blue–white–orange scale with its decision line (output
 0.5, or 0 for tanh) in black; several outputs show the winning class in its colour,
 paler where the network is less sure. Hovering a neuron in the network editor shows
@@ -17,8 +17,6 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QWidget
 
-from bpsim.engine.decision_map import DecisionMap, decision_map, neuron_map, suggest_range
-from bpsim.engine.metrics import target_classes, task_of
 from bpsim.gui.session import Session
 from bpsim.gui.views.plot_style import (
     PlotPanel,
@@ -29,6 +27,8 @@ from bpsim.gui.views.plot_style import (
     image_rect,
     rgba,
 )
+from bpsim.teaching.decision_map import DecisionMap, decision_map, neuron_map, suggest_range
+from bpsim.teaching.metrics import target_classes, task_of
 
 RESOLUTION = 121  # grid points per axis: smooth on a projector, ~1 ms for a small network
 POINT_SIZE = 13

@@ -6,7 +6,7 @@ tangent on a curve, an arrow on a map) and how far it goes; a learning rate that
 large visibly jumps over the bottom, and the panel says so. "Compare" runs plain gradient
 descent, momentum and Adam side by side from the same start.
 
-The steps are :class:`bpsim.engine.descent.Descent`'s, with the engine's own optimizers;
+The steps are :class:`bpsim.teaching.descent.Descent`'s, with the engine's own optimizers;
 this view draws them and puts words to what they show.
 """
 
@@ -20,9 +20,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QPushButton, QWidget
 
-from bpsim.engine.descent import FUNCTIONS, Descent, DescentPath, Function, get_function
-from bpsim.engine.explain import fmt
-from bpsim.engine.spec import OptimizerSpec
+from bpsim.core.spec import OptimizerSpec
 from bpsim.gui.views.plot_style import (
     ERROR_COLOR,
     WARNING_COLOR,
@@ -30,6 +28,8 @@ from bpsim.gui.views.plot_style import (
     image_rect,
     magnitude_map,
 )
+from bpsim.teaching.descent import FUNCTIONS, Descent, DescentPath, Function, get_function
+from bpsim.teaching.explain import fmt
 
 #: The optimizers on offer: label, name, extra hyper-parameters (the learning rate is the
 #: field's), marker colour and symbol.

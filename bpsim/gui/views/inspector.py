@@ -10,7 +10,7 @@ derivative and its delta. While stepping layer by layer the inspector follows th
 just computed (unless "Follow the pass" is off).
 
 Nothing is computed here: every value is read from the trainer's trace, parameters and
-optimizer (through :mod:`bpsim.engine.explain` and :mod:`bpsim.engine.explain_update`);
+optimizer (through :mod:`bpsim.teaching.explain` and :mod:`bpsim.teaching.explain_update`);
 this module only arranges the numbers into formulas with real subscripts and Greek
 letters. :func:`explain_selection` and :func:`explain_layer` build the content as data
 (tests compare its numbers with the engine's); :class:`Inspector` renders it.
@@ -27,7 +27,11 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QFont, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
-from bpsim.engine.explain import (
+from bpsim.core.network import Network, Trace
+from bpsim.core.trainer import Phase, Trainer
+from bpsim.gui.rewind import PhaseMemory, UpdateState
+from bpsim.gui.session import ParameterKey, Session
+from bpsim.teaching.explain import (
     Names,
     fmt,
     fmtp,
@@ -36,11 +40,7 @@ from bpsim.engine.explain import (
     neuron_forward,
     weight_gradient,
 )
-from bpsim.engine.explain_update import UpdateExplanation, explain_update
-from bpsim.engine.network import Network, Trace
-from bpsim.engine.trainer import Phase, Trainer
-from bpsim.gui.rewind import PhaseMemory, UpdateState
-from bpsim.gui.session import ParameterKey, Session
+from bpsim.teaching.explain_update import UpdateExplanation, explain_update
 
 MAX_TERMS = 6  # products written out per sum
 MAX_NEURONS = 8  # neurons written out when following a layer

@@ -3,7 +3,7 @@ training took drawn on top, the lowest point and any local minima and saddles ma
 
 Pick the two parameters in the boxes, or select them one after the other in the
 parameter table or the network editor (the newest becomes θ₁, the one before θ₂). The
-grid comes from :mod:`bpsim.engine.landscape`, computed a few rows per timer tick so
+grid comes from :mod:`bpsim.teaching.landscape`, computed a few rows per timer tick so
 the window stays responsive; every parameter state training passes through is recorded
 here (bounded), so a path can be drawn for any pair picked later.
 """
@@ -26,8 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bpsim.engine.explain import fmt
-from bpsim.engine.landscape import (
+from bpsim.core.network import Network
+from bpsim.gui.session import ParameterKey, Session
+from bpsim.gui.views.plot_style import PlotPanel, data_problem, image_rect, magnitude_map
+from bpsim.teaching.explain import fmt
+from bpsim.teaching.landscape import (
     Landscape,
     LandscapeComputation,
     ParameterId,
@@ -36,9 +39,6 @@ from bpsim.engine.landscape import (
     parameter_name,
     path_of,
 )
-from bpsim.engine.network import Network
-from bpsim.gui.session import ParameterKey, Session
-from bpsim.gui.views.plot_style import PlotPanel, data_problem, image_rect, magnitude_map
 
 TICK_SECONDS = 0.03  # grid rows computed per timer tick: about this long
 CONTOURS = 9

@@ -36,8 +36,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bpsim.engine.explain import fmt
 from bpsim.gui.session import Session
+from bpsim.teaching.explain import fmt
 
 if TYPE_CHECKING:
     from bpsim.gui.appearance import Appearance

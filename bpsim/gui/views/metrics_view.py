@@ -1,7 +1,7 @@
 """How good the network is, in words beside the loss: accuracy and a confusion matrix for
 classification, R² and a predicted-against-target plot for regression.
 
-The numbers come from :func:`bpsim.engine.metrics.metrics_for`; the view picks the
+The numbers come from :func:`bpsim.teaching.metrics.metrics_for`; the view picks the
 training or validation samples and draws them. It redraws at a pace that keeps the
 window smooth while training runs (a forward pass over every sample per redraw).
 """
@@ -17,8 +17,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontInfo, QResizeEvent
 from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
-from bpsim.engine.explain import fmt
-from bpsim.engine.metrics import metrics_for
 from bpsim.gui.session import Session
 from bpsim.gui.views.plot_style import (
     AXIS_COLOR,
@@ -28,6 +26,8 @@ from bpsim.gui.views.plot_style import (
     magnitude_map,
     no_si_prefix,
 )
+from bpsim.teaching.explain import fmt
+from bpsim.teaching.metrics import metrics_for
 
 POINT_SIZE = 11
 SCATTER_COLOR = "#0072B2"

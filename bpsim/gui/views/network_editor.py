@@ -60,9 +60,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bpsim.engine.explain import Names, fmt, names_for
-from bpsim.engine.network import Network, Trace
-from bpsim.engine.trainer import Phase
+from bpsim.core.network import Network, Trace
+from bpsim.core.trainer import Phase
 from bpsim.gui.controller import Controller
 from bpsim.gui.editing import NetworkEditActions, neuron_position
 from bpsim.gui.session import ParameterKey, Session
@@ -83,6 +82,7 @@ from bpsim.gui.views.network_items import (
     gradient_arrow,
     make_font,
 )
+from bpsim.teaching.explain import Names, fmt, names_for
 
 if TYPE_CHECKING:
     from bpsim.gui.appearance import Appearance

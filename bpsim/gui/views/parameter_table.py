@@ -41,9 +41,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bpsim.engine.explain import fmt
-from bpsim.engine.gradcheck import PASS_THRESHOLD, gradient_check
-from bpsim.engine.trainer import Phase
+from bpsim.core.gradcheck import PASS_THRESHOLD, gradient_check
+from bpsim.core.trainer import Phase
 from bpsim.gui.controller import Controller
 from bpsim.gui.models.parameter_table_model import (
     COLUMN_PARAMETER,
@@ -54,6 +53,7 @@ from bpsim.gui.models.parameter_table_model import (
     parse_number,
 )
 from bpsim.gui.session import ParameterKey, Session
+from bpsim.teaching.explain import fmt
 
 if TYPE_CHECKING:
     from bpsim.gui.appearance import Appearance

@@ -30,11 +30,11 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from bpsim.engine.explain import fmt
-from bpsim.engine.trainer import Phase
+from bpsim.core.trainer import Phase
 from bpsim.gui.session import Session
 from bpsim.gui.views import palette
 from bpsim.gui.views.network_items import LinkItem, TagItem
+from bpsim.teaching.explain import fmt
 
 #: Milliseconds per layer at each speed.
 SPEEDS: dict[str, int] = {"slow": 1100, "normal": 600, "fast": 280}

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bpsim.engine.spec import LOSSES, OPTIMIZER_DEFAULTS
+from bpsim.core.spec import LOSSES, OPTIMIZER_DEFAULTS
 from bpsim.gui.controller import Controller
 from bpsim.gui.session import Session
 

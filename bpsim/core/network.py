@@ -1,0 +1,273 @@
+"""A feed-forward network and the maths of one pass, one layer at a time.
+
+Layers are numbered as in the file: layer 0 is the input, layer L the output.
+``weights[k-1]`` and ``biases[k-1]`` lead into layer k. A :class:`Trace` keeps every
+number one pass computes (net inputs, activations, derivatives, deltas, gradients) so
+the window can show them and the teacher can point at them.
+
+Batches are rows: activations of layer k are (batch, size_k), and
+z_k = a_{k−1} · W_{k−1}ᵀ + b_{k−1}, the file's zᵏ⁺¹ = Wᵏaᵏ + bᵏ for every row at once.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bpsim.core.activations import Activation, get_activation
+from bpsim.core.flat import ParameterLayout
+from bpsim.core.losses import Loss, get_loss
+from bpsim.core.spec import LayerSpec, Parameters, default_labels
+
+
+@dataclass
+class Trace:
+    """Every value of one forward and backward pass over one batch.
+
+    Lists are indexed by layer (0 = input); entries for layers not yet computed are stale
+    and ``forward_done`` / ``backward_done`` say how far the pass has got.
+    """
+
+    indices: np.ndarray  # which samples (rows of the data set) form the batch
+    z: list[np.ndarray]  # net inputs, (batch, size); z[0] unused
+    a: list[np.ndarray]  # activations, (batch, size); a[0] = the inputs
+    targets: np.ndarray
+    fprime: list[np.ndarray]  # f'(z) per neuron, (batch, size): ∂out/∂net
+    grad_a: list[np.ndarray]  # ∂L/∂a per neuron, (batch, size): ∂E/∂out
+    delta: list[np.ndarray]  # ∂L/∂z per neuron and sample, (batch, size)
+    flat_grads: np.ndarray  # every gradient in parameter order (W0, b0, W1, …): the batch mean
+    weight_grads: list[np.ndarray]  # views of flat_grads shaped like the weights
+    bias_grads: list[np.ndarray]  # views of flat_grads shaped like the biases
+    sample_losses: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    loss: float = float("nan")
+    forward_done: int = 0  # how many layers after the input have z and a
+    backward_done: int = 0  # how many layers, from the output back, have deltas and gradients
+
+    @property
+    def batch_size(self) -> int:
+        return self.indices.shape[0]
+
+    def gradient_arrays(self) -> list[np.ndarray]:
+        """The gradients in parameter-array order W0, b0, W1, b1, …"""
+        out: list[np.ndarray] = []
+        for gw, gb in zip(self.weight_grads, self.bias_grads, strict=True):
+            out += [gw, gb]
+        return out
+
+
+def copy_trace(trace: Trace) -> Trace:
+    """A deep copy, for snapshots that must not change when training goes on."""
+    flat = trace.flat_grads.copy()
+    views = ParameterLayout([g.shape for g in trace.gradient_arrays()]).views(flat)
+    return Trace(
+        indices=trace.indices.copy(),
+        z=[v.copy() for v in trace.z],
+        a=[v.copy() for v in trace.a],
+        targets=trace.targets.copy(),
+        fprime=[v.copy() for v in trace.fprime],
+        grad_a=[v.copy() for v in trace.grad_a],
+        delta=[v.copy() for v in trace.delta],
+        flat_grads=flat,
+        weight_grads=views[0::2],
+        bias_grads=views[1::2],
+        sample_losses=trace.sample_losses.copy(),
+        loss=trace.loss,
+        forward_done=trace.forward_done,
+        backward_done=trace.backward_done,
+    )
+
+
+class Network:
+    """Structure and parameters of a network, and the pass maths over them.
+
+    The parameter arrays are owned here and changed only by :meth:`set_parameters`,
+    :meth:`set_value` and the trainer's update.
+    """
+
+    def __init__(self, layers: list[LayerSpec], parameters: Parameters, loss: str) -> None:
+        self.layers = layers
+        self.sizes = [layer.size for layer in layers]
+        self.depth = len(layers) - 1  # number of layers with weights
+        self.activations: list[Activation | None] = [None] + [
+            get_activation(layer.activation) for layer in layers[1:]
+        ]
+        self.loss: Loss = get_loss(loss)
+        self.labels = default_labels(layers)
+        self.masks: list[np.ndarray | None] = [layer.mask for layer in layers[1:]]
+        shapes: list[tuple[int, ...]] = []
+        for prev, layer in itertools.pairwise(layers):
+            shapes += [(layer.size, prev.size), (layer.bias_count(),)]
+        self.layout = ParameterLayout(shapes)
+        self.flat, self._arrays = self.layout.new()
+        self.weights: list[np.ndarray] = self._arrays[0::2]
+        self.biases: list[np.ndarray] = self._arrays[1::2]
+        self.set_parameters(parameters)
+
+    # -- parameters ------------------------------------------------------------------
+
+    def set_parameters(self, parameters: Parameters) -> None:
+        """Copy ``parameters`` in (the arrays keep their identity: views stay valid)."""
+        given = parameters.arrays()
+        if len(given) != len(self._arrays):
+            raise ValueError(f"expected {len(self._arrays) // 2} weight matrices")
+        for n, (target, source) in enumerate(zip(self._arrays, given, strict=True)):
+            source = np.asarray(source, dtype=np.float64)
+            if source.size != target.size or (source.size and source.shape != target.shape):
+                raise ValueError(
+                    f"parameter array {n}: expected shape {target.shape}, got {source.shape}"
+                )
+            np.copyto(target, source.reshape(target.shape))
+
+    def parameters(self) -> Parameters:
+        """A copy of the current weights and biases."""
+        return Parameters([w.copy() for w in self.weights], [b.copy() for b in self.biases])
+
+    def parameter_arrays(self) -> list[np.ndarray]:
+        """The live arrays in the fixed order W0, b0, W1, b1, … (views of ``flat``)."""
+        return self._arrays
+
+    def trainable_flags(self) -> list[bool]:
+        """Whether each array of :meth:`parameter_arrays` is trained (not frozen)."""
+        flags: list[bool] = []
+        for layer in self.layers[1:]:
+            flags += [layer.train_weights, layer.train_bias and layer.bias != "none"]
+        return flags
+
+    def parameter_count(self) -> int:
+        """How many numbers training can change (masked links not counted)."""
+        total = 0
+        for k, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+            mask = self.masks[k]
+            total += int(mask.sum()) if mask is not None else w.size
+            total += b.size
+        return total
+
+    def weight_name(self, k: int, j: int, i: int) -> str:
+        """The link from neuron i of layer k to neuron j of layer k+1, e.g. 'h1 → y1'."""
+        return f"{self.labels[k][i]} → {self.labels[k + 1][j]}"
+
+    def bias_name(self, k: int, j: int) -> str:
+        """Bias j into layer k+1: 'b(y1)', or 'b(y)' for a shared bias."""
+        layer = self.layers[k + 1]
+        if layer.bias == "shared":
+            return f"b({', '.join(self.labels[k + 1])})" if layer.size <= 3 else f"b(layer {k + 1})"
+        return f"b({self.labels[k + 1][j]})"
+
+    # -- the pass --------------------------------------------------------------------
+
+    def new_trace(self, inputs: np.ndarray, targets: np.ndarray, indices: np.ndarray) -> Trace:
+        """Buffers for a pass over one batch, with the inputs in place as a[0]."""
+        n = inputs.shape[0]
+        shapes = [(n, size) for size in self.sizes]
+        flat, views = self.layout.new()
+        return Trace(
+            indices=indices,
+            z=[np.zeros(s) for s in shapes],
+            a=[np.array(inputs, dtype=np.float64)] + [np.zeros(s) for s in shapes[1:]],
+            targets=np.array(targets, dtype=np.float64),
+            fprime=[np.zeros(s) for s in shapes],
+            grad_a=[np.zeros(s) for s in shapes],
+            delta=[np.zeros(s) for s in shapes],
+            flat_grads=flat,
+            weight_grads=views[0::2],
+            bias_grads=views[1::2],
+        )
+
+    def forward_layer(self, trace: Trace, k: int) -> None:
+        """Forward into layer k: sets z[k] = a[k−1]·Wᵀ + b and a[k] = f(z[k]).
+
+        After the output layer it also sets the loss. Changes only ``trace``.
+        """
+        w, b = self.weights[k - 1], self.biases[k - 1]
+        z = trace.z[k]
+        np.matmul(trace.a[k - 1], w.T, out=z)
+        if b.size:
+            z += b  # a shared bias (one value) broadcasts to every neuron
+        act = self.activations[k]
+        assert act is not None
+        act.apply(z, trace.a[k])
+        act.derivative(z, trace.a[k], trace.fprime[k])
+        trace.forward_done = k
+        trace.backward_done = 0
+        if k == self.depth:
+            trace.sample_losses = self.loss.per_sample(trace.a[k], trace.targets, z)
+            trace.loss = float(np.add.reduce(trace.sample_losses)) / trace.batch_size
+
+    def backward_layer(self, trace: Trace, k: int) -> None:
+        """Backward through layer k: sets its deltas and the gradients of the weights and
+        biases leading into it. Changes only ``trace``; no parameter changes.
+
+        For the output layer, ∂L/∂a comes from the loss; for a hidden layer it is the
+        deltas of layer k+1 sent back through the weights: ∂L/∂aₖ = δₖ₊₁ · Wₖ.
+        """
+        act = self.activations[k]
+        assert act is not None
+        if k == self.depth:
+            self.loss.output_delta(
+                trace.a[k],
+                trace.targets,
+                trace.z[k],
+                act,
+                trace.fprime[k],
+                trace.grad_a[k],
+                trace.delta[k],
+            )
+        else:
+            np.matmul(trace.delta[k + 1], self.weights[k], out=trace.grad_a[k])
+            act.backprop(trace.grad_a[k], trace.z[k], trace.a[k], trace.fprime[k], trace.delta[k])
+        n = trace.batch_size
+        delta = trace.delta[k]
+        gw = trace.weight_grads[k - 1]
+        np.matmul(delta.T, trace.a[k - 1], out=gw)
+        if n != 1:
+            gw /= n  # the batch loss is the mean of the samples' losses
+        mask = self.masks[k - 1]
+        if mask is not None:
+            gw *= mask
+        mode = self.layers[k].bias
+        if mode == "per_neuron":
+            gb = np.add.reduce(delta, axis=0, out=trace.bias_grads[k - 1])
+            if n != 1:
+                gb /= n
+        elif mode == "shared":
+            # One bias feeds every neuron of the layer, so its gradient is their sum.
+            trace.bias_grads[k - 1][0] = float(np.add.reduce(delta, axis=None)) / n
+        trace.backward_done = self.depth - k + 1
+
+    def forward(self, trace: Trace) -> float:
+        """The whole forward pass; returns the batch loss."""
+        for k in range(1, self.depth + 1):
+            self.forward_layer(trace, k)
+        return trace.loss
+
+    def backward(self, trace: Trace) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The whole backward pass; returns the weight and bias gradients."""
+        for k in range(self.depth, 0, -1):
+            self.backward_layer(trace, k)
+        return trace.weight_grads, trace.bias_grads
+
+    def outputs(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The output layer's net inputs z and activations a for some samples, leaving
+        every trace alone (validation, decision maps, gradient checks)."""
+        a = np.asarray(inputs, dtype=np.float64)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            return self._outputs(a)
+
+    def _outputs(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        z = a
+        for k in range(1, self.depth + 1):
+            z = a @ self.weights[k - 1].T
+            if self.biases[k - 1].size:
+                z += self.biases[k - 1]
+            act = self.activations[k]
+            assert act is not None
+            a = act.apply(z, np.empty_like(z))
+        return z, a
+
+    def loss_on(self, inputs: np.ndarray, targets: np.ndarray) -> float:
+        """The mean loss over some samples."""
+        z, a = self.outputs(inputs)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return self.loss.mean(a, np.asarray(targets, dtype=np.float64), z)

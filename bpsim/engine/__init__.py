@@ -1,1 +1,0 @@
-"""The NumPy engine: networks, losses, optimizers and training phases. Never imports Qt."""
