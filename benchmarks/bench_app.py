@@ -239,8 +239,8 @@ def bench_live(seconds: float = 4.0) -> dict[str, float]:
 def bench_plot() -> dict[str, float]:
     import numpy as np
 
-    from bpsim.gui.session import Session
-    from bpsim.gui.views.loss_plot import LossPlot
+    from bpsim.gui.panels.loss_plot import LossPlot
+    from bpsim.gui.state.session import Session
     from bpsim.lessons.files import trainer_from_lesson_file
 
     app = _app()

@@ -27,11 +27,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QApplication, QSplitter
 
-from bpsim.gui.controller import Controller
-from bpsim.gui.session import Session
-from bpsim.gui.views.loss_plot import LossPlot
-from bpsim.gui.views.network_editor import NetworkEditor
-from bpsim.gui.views.parameter_table import ParameterTable
+from bpsim.gui.panels.loss_plot import LossPlot
+from bpsim.gui.panels.network.editor import NetworkEditor
+from bpsim.gui.panels.parameters.table import ParameterTable
+from bpsim.gui.state.controller import Controller
+from bpsim.gui.state.session import Session
 from bpsim.lessons.files import trainer_from_text
 
 RUNS = 5

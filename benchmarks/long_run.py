@@ -112,7 +112,7 @@ def check(samples: list[Sample], warmup: int, tolerance: int, outright: bool) ->
 def timeline_bytes(window: object) -> int | None:
     """The rewind timeline's memory, if the window has one."""
     try:
-        from bpsim.gui.rewind import Rewind
+        from bpsim.gui.state.rewind import Rewind
     except ImportError:
         return None
     rewind = window.findChild(Rewind)  # type: ignore[attr-defined]
@@ -133,7 +133,7 @@ def run(
 
     from bpsim.core.history import History
     from bpsim.gui.app import make_application
-    from bpsim.gui.main_window import MainWindow
+    from bpsim.gui.shell.main_window import MainWindow
 
     app = make_application()
     window = MainWindow(lesson)

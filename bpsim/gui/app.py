@@ -17,9 +17,9 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 from shiboken6 import isValid
 
-from bpsim.gui.help import app_icon
-from bpsim.gui.recovery import save_all_now
-from bpsim.gui.settings import Settings
+from bpsim.gui.services.help import app_icon
+from bpsim.gui.services.recovery import save_all_now
+from bpsim.gui.services.settings import Settings
 
 APP_NAME = "bpsim"
 ORGANIZATION = "bpsim"
@@ -96,7 +96,7 @@ def make_application() -> QApplication:
 
 def run_app(path: str | Path | None = None) -> int:
     """Open the window on ``path`` (or the default example) and run until it closes."""
-    from bpsim.gui.main_window import MainWindow
+    from bpsim.gui.shell.main_window import MainWindow
 
     app = make_application()
     previous_hook = sys.excepthook

@@ -127,7 +127,7 @@ def render_screenshot(
         raise ValueError(f"--panel: unknown panel '{panel}'; expected one of {', '.join(PANELS)}")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from bpsim.gui.app import make_application
-    from bpsim.gui.main_window import MainWindow
+    from bpsim.gui.shell.main_window import MainWindow
 
     make_application()
     previous = qInstallMessageHandler(None)

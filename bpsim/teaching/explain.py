@@ -17,32 +17,6 @@ import numpy as np
 
 from bpsim.core.network import Network, Trace
 
-SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def fmt(value: float, digits: int = 6) -> str:
-    """A number as a person writes it: at most ``digits`` significant digits, no noise
-    (0.05 stays 0.05, 0.1792704… becomes 0.17927), and a true minus sign."""
-    if value == 0:
-        return "0"
-    if not np.isfinite(value):
-        return str(value)
-    if abs(value) >= 1e7 or abs(value) < 1e-4:
-        mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
-        mantissa = mantissa.rstrip("0").rstrip(".")
-        text = f"{mantissa}·10{str(int(exponent)).translate(SUPERSCRIPT)}"
-    else:
-        text = np.format_float_positional(
-            value, precision=digits, unique=True, fractional=False, trim="-"
-        )
-    return text.replace("-", "−")
-
-
-def fmtp(value: float, digits: int = 6) -> str:
-    """:func:`fmt`, in parentheses when negative, for use inside a product or sum."""
-    text = fmt(value, digits)
-    return f"({text})" if value < 0 else text
-
 
 @dataclass
 class Names:

@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bpsim.teaching.explain import fmt, fmtp
+from bpsim.text import fmt, fmtp
 
 
 @dataclass

@@ -21,14 +21,13 @@ from bpsim.core.trainer import Trainer
 from bpsim.teaching.explain import (
     Names,
     ParameterUpdate,
-    fmt,
-    fmtp,
     names_for,
     neuron_backward,
     neuron_forward,
     parameter_updates,
     weight_gradient,
 )
+from bpsim.text import fmt, fmtp
 
 MAX_NEURONS = 8  # neurons written out per layer
 MAX_TERMS = 6  # products written out per weighted sum

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from bpsim.gui.controller import Controller
-from bpsim.gui.session import Session
+from bpsim.gui.state.controller import Controller
+from bpsim.gui.state.session import Session
 from bpsim.lessons.examples import find_example
 from bpsim.lessons.files import trainer_from_lesson_file
 

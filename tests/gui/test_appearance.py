@@ -13,14 +13,14 @@ from PySide6.QtWidgets import QApplication, QLabel, QToolTip
 from pytestqt.qtbot import QtBot
 
 from bpsim.gui import MainWindow
-from bpsim.gui.appearance import (
+from bpsim.gui.style import palette
+from bpsim.gui.style.appearance import (
     THEMES,
     Appearance,
     contrast_ratio,
     cvd_distance,
     qcolor,
 )
-from bpsim.gui.views import palette
 
 
 @pytest.fixture(autouse=True)

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit, QTableView
 from pytestqt.qtbot import QtBot
 
 from bpsim.gui import MainWindow
-from bpsim.gui.session import ParameterKey
-from bpsim.gui.views.parameter_table import ParameterTable
+from bpsim.gui.panels.parameters.table import ParameterTable
+from bpsim.gui.state.session import ParameterKey
 from bpsim.lessons.examples import find_example
 
 TIMEOUT = 5000

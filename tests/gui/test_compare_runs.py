@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDockWidget, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
 from bpsim.gui import MainWindow
-from bpsim.gui.views.compare_runs import CompareRuns
+from bpsim.gui.panels.compare_runs import CompareRuns
 
 TIMEOUT = 10000
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QAction
 
-from bpsim.gui.controller import Controller
 from bpsim.gui.dialogs.csv_import import CsvImportDialog
+from bpsim.gui.state.controller import Controller
 from bpsim.lessons.files import save_trainer
 
 XOR_CSV = "a,b,label\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n"
@@ -144,7 +144,7 @@ def test_the_lesson_refers_to_the_file_when_saved_beside_it(
 
 
 def test_the_menu_opens_the_dialog_without_blocking(qtbot, tmp_path) -> None:
-    from bpsim.gui.main_window import MainWindow
+    from bpsim.gui.shell.main_window import MainWindow
 
     window = MainWindow()
     qtbot.addWidget(window, before_close_func=lambda w: w.setWindowModified(False))

@@ -11,10 +11,10 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QWidget
 
 from bpsim.datasets import load_builtin
-from bpsim.gui.controller import Controller
 from bpsim.gui.dialogs.idx_import import IdxImportDialog
 from bpsim.gui.dialogs.new_dataset import NewDatasetDialog
-from bpsim.gui.main_window import MainWindow
+from bpsim.gui.shell.main_window import MainWindow
+from bpsim.gui.state.controller import Controller
 
 
 def idx_file(path: Path, array: np.ndarray) -> Path:
@@ -178,7 +178,7 @@ def test_hovering_and_selecting_reach_the_views(qtbot, window: MainWindow) -> No
     assert decision.current_map.kind == "neuron" and decision.current_map.layer == 1
     landscape = window.data_views.panels["landscape"]
     table = window.panels["parameter_table"]
-    from bpsim.gui.session import ParameterKey
+    from bpsim.gui.state.session import ParameterKey
 
     before = landscape.pair
     table.select_parameter(ParameterKey(0, 1, 1))

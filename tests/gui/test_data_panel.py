@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from bpsim.gui.controller import Controller
-from bpsim.gui.views.data_panel import MARK, DataPanel, image_side, row_image
+from bpsim.gui.panels.data.panel import MARK, DataPanel, image_side, row_image
+from bpsim.gui.state.controller import Controller
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 
-from bpsim.gui.controller import Controller
-from bpsim.gui.views.decision_map_view import RESOLUTION, DecisionMapView
-from bpsim.gui.views.network_editor import NetworkEditor
+from bpsim.gui.panels.decision_map import RESOLUTION, DecisionMapView
+from bpsim.gui.panels.network.editor import NetworkEditor
+from bpsim.gui.state.controller import Controller
 from bpsim.teaching.decision_map import decision_map, neuron_map, suggest_range
 
 

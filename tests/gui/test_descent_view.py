@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from bpsim.gui.views.descent_view import DescentView, parse_point, parse_rate
+from bpsim.gui.panels.descent import DescentView, parse_point, parse_rate
 
 E2 = math.exp(2)
 

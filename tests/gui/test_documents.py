@@ -16,8 +16,8 @@ from pytestqt.qtbot import QtBot
 
 from bpsim.fileformat import load_lesson
 from bpsim.gui import MainWindow
-from bpsim.gui.documents import MAX_RECENT
-from bpsim.gui.session import ParameterKey
+from bpsim.gui.services.documents import MAX_RECENT
+from bpsim.gui.state.session import ParameterKey
 from bpsim.lessons.examples import DEFAULT_EXAMPLE, find_example
 
 TIMEOUT = 5000

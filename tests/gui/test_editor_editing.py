@@ -14,9 +14,9 @@ from pytestqt.qtbot import QtBot
 from bpsim.core.initializers import initial_parameters
 from bpsim.core.spec import InitSpec
 from bpsim.gui import MainWindow
-from bpsim.gui.editing import ReinitialiseDialog
-from bpsim.gui.session import ParameterKey
-from bpsim.gui.views.network_editor import NetworkEditor
+from bpsim.gui.panels.network.editor import NetworkEditor
+from bpsim.gui.state.commands import ReinitialiseDialog
+from bpsim.gui.state.session import ParameterKey
 from bpsim.lessons.examples import find_example
 from bpsim.lessons.files import trainer_from_text
 

@@ -11,10 +11,10 @@ from pytestqt.qtbot import QtBot
 
 from bpsim.core.gradcheck import PASS_THRESHOLD, gradient_check
 from bpsim.gui import MainWindow
-from bpsim.gui.controller import Controller
-from bpsim.gui.models.parameter_table_model import PASS_TEXT, VALUE_ROLE
-from bpsim.gui.session import ParameterKey, Session
-from bpsim.gui.views.parameter_table import ParameterTable
+from bpsim.gui.panels.parameters.model import PASS_TEXT, VALUE_ROLE
+from bpsim.gui.panels.parameters.table import ParameterTable
+from bpsim.gui.state.controller import Controller
+from bpsim.gui.state.session import ParameterKey, Session
 
 TIMEOUT = 5000
 W5 = ParameterKey(1, 0, 0)

@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from bpsim.core.trainer import Phase
 from bpsim.gui import MainWindow
-from bpsim.teaching.explain import fmt
+from bpsim.text import fmt
 
 TIMEOUT = 5000
 

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from bpsim.datasets.resources import resources_dir
 from bpsim.gui import MainWindow
-from bpsim.gui.help import ICON_PATH, app_icon
+from bpsim.gui.services.help import ICON_PATH, app_icon
 
 
 @pytest.fixture

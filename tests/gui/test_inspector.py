@@ -14,9 +14,9 @@ from PySide6.QtGui import QAction
 from pytestqt.qtbot import QtBot
 
 from bpsim.gui import MainWindow
-from bpsim.gui.session import ParameterKey
-from bpsim.gui.views.inspector import Inspector, rich
-from bpsim.teaching.explain import fmt
+from bpsim.gui.panels.inspector.panel import Inspector, rich
+from bpsim.gui.state.session import ParameterKey
+from bpsim.text import fmt
 
 TIMEOUT = 5000
 W5 = ParameterKey(1, 0, 0)

@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bpsim.gui.controller import Controller
-from bpsim.gui.session import ParameterKey
-from bpsim.gui.views.landscape_view import LandscapeView, ParameterRecorder, key_to_parameter
-from bpsim.gui.views.parameter_table import ParameterTable
+from bpsim.gui.panels.landscape import LandscapeView, ParameterRecorder, key_to_parameter
+from bpsim.gui.panels.parameters.table import ParameterTable
+from bpsim.gui.state.controller import Controller
+from bpsim.gui.state.session import ParameterKey
 from bpsim.teaching.landscape import flat_index
 
 

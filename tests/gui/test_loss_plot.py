@@ -16,8 +16,8 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QCheckBox, QLabel, QRadioButton
 
 from bpsim.core.history import History
-from bpsim.gui.session import Session
-from bpsim.gui.views.loss_plot import LossPlot
+from bpsim.gui.panels.loss_plot import LossPlot
+from bpsim.gui.state.session import Session
 
 
 @pytest.fixture

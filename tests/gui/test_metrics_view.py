@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bpsim.gui.views.metrics_view import MetricsView
-from bpsim.teaching.explain import fmt
+from bpsim.gui.panels.metrics import MetricsView
 from bpsim.teaching.metrics import metrics_for
+from bpsim.text import fmt
 
 
 @pytest.fixture

@@ -14,12 +14,13 @@ from PySide6.QtGui import QColor, QHelpEvent, QPainter
 from PySide6.QtWidgets import QApplication, QToolTip
 from pytestqt.qtbot import QtBot
 
-from bpsim.gui.controller import Controller
-from bpsim.gui.session import ParameterKey, Session
-from bpsim.gui.views import palette
-from bpsim.gui.views.network_editor import NetworkEditor, parse_number, visible_indices
-from bpsim.gui.views.network_items import BiasNodeItem, LinkItem, TagItem
+from bpsim.gui.panels.network.editor import NetworkEditor, visible_indices
+from bpsim.gui.panels.network.items import BiasNodeItem, LinkItem, TagItem
+from bpsim.gui.state.controller import Controller
+from bpsim.gui.state.session import ParameterKey, Session
+from bpsim.gui.style import palette
 from bpsim.lessons.files import trainer_from_text
+from bpsim.text import parse_number
 
 MakeSession = Callable[[str], Session]
 MakeEditor = Callable[..., NetworkEditor]

@@ -15,19 +15,18 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QLineEdit
 
-from bpsim.gui.controller import Controller
-from bpsim.gui.models.parameter_table_model import (
+from bpsim.gui.panels.parameters.model import (
     KEY_ROLE,
     SORT_ROLE,
     VALUE_ROLE,
     ParameterTableModel,
-    number_text_state,
-    parse_number,
 )
-from bpsim.gui.session import ParameterKey, Session
-from bpsim.gui.views.parameter_table import ParameterTable
+from bpsim.gui.panels.parameters.table import ParameterTable
+from bpsim.gui.state.controller import Controller
+from bpsim.gui.state.session import ParameterKey, Session
 from bpsim.lessons.examples import find_example
 from bpsim.lessons.files import trainer_from_lesson_file, trainer_from_text
+from bpsim.text import number_text_state, parse_number
 
 W5 = ParameterKey(1, 0, 0)  # weights[1][0][0], the seed's w5: h1 → y1
 DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -320,7 +319,8 @@ def test_editing_through_the_model_is_undoable(
     ("text", "says"),
     [
         ("abc", "not a number"),
-        ("0,5", "point"),
+        ("1_000", "not a number"),
+        ("１２", "not a number"),
         ("nan", "not a number"),
         ("inf", "not a number"),
         ("1e999", "finite"),
@@ -376,7 +376,8 @@ def test_parse_number_and_the_editor_states() -> None:
     assert number_text_state("") == "intermediate"
     assert number_text_state("1e999") == "intermediate"  # a number, but not a finite one
     assert number_text_state("a") == "invalid"
-    assert number_text_state("0,5") == "invalid"
+    assert number_text_state("0,5") == "acceptable"  # the decimal comma, as in every field
+    assert number_text_state("1_0") == "invalid"
 
 
 def editor_of(table: ParameterTable) -> QLineEdit:
@@ -441,8 +442,8 @@ def test_the_view_reports_a_refused_edit(
     model = table.parameter_model
     table.select_parameter(W5)
     with qtbot.waitSignal(table.editRejected) as blocker:
-        model.setData(table.currentIndex(), "0,5", Qt.ItemDataRole.EditRole)
-    assert "point" in blocker.args[0]
+        model.setData(table.currentIndex(), "0.5.5", Qt.ItemDataRole.EditRole)
+    assert "not a number" in blocker.args[0]
     assert table.last_rejection == blocker.args[0]
     assert table.current_key() == W5
 

@@ -8,7 +8,7 @@ from PySide6.QtGui import QAction
 from pytestqt.qtbot import QtBot
 
 from bpsim.gui import MainWindow
-from bpsim.gui.views.pass_animation import BACKWARD_COLOR, FORWARD_COLOR, PassAnimation
+from bpsim.gui.panels.network.animation import BACKWARD_COLOR, FORWARD_COLOR, PassAnimation
 
 TIMEOUT = 8000
 

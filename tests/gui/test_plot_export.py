@@ -12,9 +12,9 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog
 
-from bpsim.gui.plot_export import ExportButton, ExportError, export_plot, plot_rows
-from bpsim.gui.session import Session
-from bpsim.gui.views.loss_plot import LossPlot
+from bpsim.gui.export.plot_export import ExportButton, ExportError, export_plot, plot_rows
+from bpsim.gui.panels.loss_plot import LossPlot
+from bpsim.gui.state.session import Session
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from pytestqt.qtbot import QtBot
 from bpsim.cli.main import main
 from bpsim.core.trainer import Phase
 from bpsim.gui import MainWindow
-from bpsim.gui.presentation import phase_states, split_status
-from bpsim.gui.views import palette
+from bpsim.gui.services.presentation import phase_states, split_status
+from bpsim.gui.style import palette
 from bpsim.lessons.examples import DEFAULT_EXAMPLE
 
 

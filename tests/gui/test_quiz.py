@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from bpsim.core.trainer import Phase
 from bpsim.gui import MainWindow
-from bpsim.gui.quiz import Quiz
+from bpsim.gui.panels.quiz import Quiz
 
 TIMEOUT = 5000
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from bpsim.gui import MainWindow, app
-from bpsim.gui.recovery import (
+from bpsim.gui.services.recovery import (
     AUTOSAVE_INTERVAL_MS,
     AUTOSAVE_SECONDS_ENV,
     RecoveryFiles,
@@ -372,7 +372,7 @@ def test_a_csv_lesson_is_kept_with_its_rows(make_window, tmp_path: Path) -> None
 def test_no_recovery_file_that_would_not_open(make_window, monkeypatch: pytest.MonkeyPatch) -> None:
     """While an edit leaves the data set not fitting the network, the window refuses to
     save (the file would not open again); the autosave keeps the last good one instead."""
-    from bpsim.gui.session import Session
+    from bpsim.gui.state.session import Session
 
     win = make_window()
     win.session.step()

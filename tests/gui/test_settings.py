@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QApplication, QToolTip
 from pytestqt.qtbot import QtBot
 
 from bpsim.gui import MainWindow, app
-from bpsim.gui.settings import SETTINGS_ENV, Settings
-from bpsim.gui.views import palette
+from bpsim.gui.services.settings import SETTINGS_ENV, Settings
+from bpsim.gui.style import palette
 from bpsim.lessons.examples import DEFAULT_EXAMPLE
 
 

@@ -120,7 +120,7 @@ def engine_half_write(lesson: Path) -> None:
 
 def _window(lesson: Path, recovery: bool):
     from bpsim.gui.app import make_application
-    from bpsim.gui.main_window import MainWindow
+    from bpsim.gui.shell.main_window import MainWindow
 
     app = make_application()
     window = MainWindow(lesson, recovery=recovery)
@@ -204,7 +204,7 @@ def window_exception(lesson: Path) -> None:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from bpsim.gui.app import make_application, run_app
-    from bpsim.gui.main_window import MainWindow
+    from bpsim.gui.shell.main_window import MainWindow
 
     make_application()  # first, so the timers below have an event loop to fire in
 

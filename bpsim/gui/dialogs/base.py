@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
 )
 
 from bpsim.core.spec import Dataset
-from bpsim.gui.controller import Controller
-from bpsim.gui.session import Session
+from bpsim.gui.state.controller import Controller
+from bpsim.gui.state.session import Session
 from bpsim.lessons.dataset_edit import fit_problem
 
 PROBLEM_STYLE = "color: #a0002a; font-weight: bold;"

@@ -32,9 +32,9 @@ from PySide6.QtWidgets import (
 from bpsim.core.spec import Dataset
 from bpsim.datasets import load_csv
 from bpsim.fileformat.dataset import ORIGIN_ATTR
-from bpsim.gui.controller import Controller
 from bpsim.gui.dialogs.base import DataDialog
-from bpsim.gui.session import Session
+from bpsim.gui.state.controller import Controller
+from bpsim.gui.state.session import Session
 
 ROLES = ("input", "target", "class (one-hot)", "ignore")
 PREVIEW_ROWS = 12

@@ -34,9 +34,9 @@ from bpsim.core.spec import (
 from bpsim.core.trainer import Trainer
 from bpsim.datasets import DatasetError
 from bpsim.datasets.idx import load_idx, read_idx_header
-from bpsim.gui.controller import Controller
 from bpsim.gui.dialogs.base import DataDialog, shape_text
-from bpsim.gui.session import Session
+from bpsim.gui.state.controller import Controller
+from bpsim.gui.state.session import Session
 
 HIDDEN = (20, 20)  # seed 002's hidden layers
 

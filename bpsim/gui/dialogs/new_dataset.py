@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
 
 from bpsim.core.spec import Dataset
 from bpsim.datasets import builtin_description, builtin_names, builtin_options, load_builtin
-from bpsim.gui.controller import Controller
 from bpsim.gui.dialogs.base import DataDialog
-from bpsim.gui.session import Session
-from bpsim.gui.views.plot_style import class_color, class_symbol
+from bpsim.gui.state.controller import Controller
+from bpsim.gui.state.session import Session
+from bpsim.gui.style.plot_style import class_color, class_symbol
 
 #: Ranges for the option boxes (the data set checks the exact limits again).
 INT_RANGES = {"size": (1, 2_000_000), "seed": (0, 2_147_483_647)}

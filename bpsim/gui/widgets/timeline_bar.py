@@ -1,7 +1,7 @@
 """A slider through the training so far, between Step back and Step forward buttons.
 
 Each slider position is one recorded phase (or Run slice, or edit) of the
-:class:`~bpsim.gui.rewind.Rewind` timeline; the label says what happened there. Dragging
+:class:`~bpsim.gui.state.rewind.Rewind` timeline; the label says what happened there. Dragging
 only previews the label; the trainer moves when the handle is let go (one replay, not one
 per pixel). Clicks and keys move it at once, coalesced into one seek per event loop turn.
 """
@@ -12,7 +12,7 @@ from PySide6.QtCore import QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
-from bpsim.gui.rewind import Rewind
+from bpsim.gui.state.rewind import Rewind
 
 
 class TimelineBar(QWidget):

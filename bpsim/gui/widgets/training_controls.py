@@ -1,7 +1,7 @@
 """The training settings a student changes between steps: learning rate, optimizer, loss,
 batch size, and which sample the next forward pass uses.
 
-Every setting goes through the :class:`~bpsim.gui.controller.Controller`, so it is undoable
+Every setting goes through the :class:`~bpsim.gui.state.controller.Controller`, so it is undoable
 and applies from the next step on; the widgets only show what the trainer holds and are
 refreshed from the session's signals (never from their own edits), so undo, opening a
 file and the controls can never disagree.
@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from bpsim.core.spec import LOSSES, OPTIMIZER_DEFAULTS
-from bpsim.gui.controller import Controller
-from bpsim.gui.session import Session
+from bpsim.gui.state.controller import Controller
+from bpsim.gui.state.session import Session
 
 OPTIMIZER_TITLES: dict[str, str] = {
     "sgd": "SGD",
@@ -152,7 +152,7 @@ class TrainingControls(QWidget):
         self.refresh()
 
     def apply_appearance(self, appearance: object) -> None:
-        """A new zoom (bpsim.gui.appearance): the fonts follow the window; the learning
+        """A new zoom (bpsim.gui.style.appearance): the fonts follow the window; the learning
         rate's fixed width is measured again so "0.000001" still fits."""
         width = self.learning_rate.fontMetrics().horizontalAdvance("0.000001") + 24
         self.learning_rate.setFixedWidth(width)

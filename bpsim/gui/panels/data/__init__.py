@@ -1,0 +1,1 @@
+"""The data panel: the data set as points, rows or digit pictures."""

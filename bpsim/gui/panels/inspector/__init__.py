@@ -1,0 +1,1 @@
+"""The Inspector: a neuron, weight or update written out with the engine's numbers."""

@@ -1,0 +1,1 @@
+"""The network editor: the scene, its items, the pass animation."""

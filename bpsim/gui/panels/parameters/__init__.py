@@ -1,0 +1,1 @@
+"""The parameter table: its Qt model and its view."""

@@ -1,0 +1,353 @@
+"""The data and picture panels in the main window: the data set, the decision map, the
+metrics, the loss landscape and gradient descent on a function; and the Data menu.
+
+:func:`install_data_views` adds them to a :class:`~bpsim.gui.shell.main_window.MainWindow`, so
+the window's module calls it once. Everything is reachable by object name:
+
+- docks ``data_panel_dock``, ``metrics_dock``, ``decision_map_dock``, ``landscape_dock``,
+  ``descent_dock`` holding ``data_panel``, ``metrics``, ``decision_map``, ``landscape``,
+  ``descent``; View toggles ``show_<name>``. The data panel and the metrics start shown
+  (behind the parameter table and the loss plot, as tabs); the others start hidden and
+  join those tab groups when first shown. A panel is built the first time it shows (a
+  window opens without paying for plots nobody looks at); ``DataViews.panels[name]``
+  builds it on request. The loss landscape's path is recorded from the start all the
+  same;
+- actions ``new_dataset``, ``import_csv``, ``import_idx`` (Data menu), each opening its
+  dialog with ``open()``; the dialog on screen is ``DataViews.dialog``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QShowEvent
+from PySide6.QtWidgets import QDialog, QDockWidget, QMenu, QVBoxLayout, QWidget
+
+from bpsim.gui.dialogs.csv_import import CsvImportDialog
+from bpsim.gui.dialogs.idx_import import IdxImportDialog
+from bpsim.gui.dialogs.new_dataset import NewDatasetDialog
+from bpsim.gui.export.plot_export import ExportButton
+from bpsim.gui.panels.data.panel import DataPanel
+from bpsim.gui.panels.decision_map import DecisionMapView
+from bpsim.gui.panels.descent import DescentView
+from bpsim.gui.panels.landscape import LandscapeView, ParameterRecorder
+from bpsim.gui.panels.metrics import MetricsView
+from bpsim.gui.shell.docks import find_menu, make_panel_dock
+from bpsim.gui.state.session import Session
+
+if TYPE_CHECKING:
+    from bpsim.gui.shell.main_window import MainWindow
+
+#: name, title, shown at first, the window's dock it joins as a tab
+DOCKS: tuple[tuple[str, str, bool, str], ...] = (
+    ("data_panel", "Data", True, "parameter_table"),
+    ("metrics", "Metrics", True, "loss_plot"),
+    ("decision_map", "Decision map", False, "loss_plot"),
+    ("landscape", "Loss landscape", False, "loss_plot"),
+    ("descent", "Gradient descent", False, "network_editor"),
+)
+TIPS = {
+    "data_panel": "the samples: table, plane and pictures",
+    "metrics": "accuracy and confusion matrix, or R²",
+    "decision_map": "the network's answer over the input plane",
+    "landscape": "the loss over two parameters, with the training path",
+    "descent": "gradient descent on a function of one or two variables",
+}
+
+
+class LazyPanel(QWidget):
+    """Holds a dock's panel and builds it the first time it is shown or asked for."""
+
+    built = Signal(QWidget)
+
+    def __init__(self, name: str, make: Callable[[], QWidget]) -> None:
+        super().__init__()
+        self.setObjectName(f"{name}_holder")
+        self._name = name
+        self._make: Callable[[], QWidget] | None = make
+        self.panel: QWidget | None = None
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self.setMinimumSize(240, 200)
+
+    def build(self) -> QWidget:
+        if self.panel is None:
+            assert self._make is not None
+            panel = self._make()
+            panel.setObjectName(self._name)
+            self._make = None
+            self.panel = panel
+            self._layout.addWidget(panel)
+            self.built.emit(panel)
+        return self.panel
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.build()
+
+
+class _Panels(dict):
+    """name → panel, building a panel when it is looked up."""
+
+    def __init__(self, holders: dict[str, LazyPanel]) -> None:
+        super().__init__()
+        self._holders = holders
+
+    def __missing__(self, name: str) -> QWidget:
+        panel = self._holders[name].build()
+        self[name] = panel
+        return panel
+
+    def built(self, name: str) -> bool:
+        return self._holders[name].panel is not None
+
+
+@dataclass
+class DataViews:
+    """What :func:`install_data_views` built, for tests and the window."""
+
+    panels: _Panels
+    docks: dict[str, QDockWidget]
+    actions: dict[str, QAction]
+    holders: dict[str, LazyPanel]
+    recorder: ParameterRecorder
+    dialog: QDialog | None = None
+    _placed: set[str] = field(default_factory=set)
+
+
+def _dock(window: MainWindow, name: str, title: str, widget: QWidget) -> QDockWidget:
+    return make_panel_dock(window, name, title, widget, tip=TIPS[name], name_widget=False)
+
+
+def _menu(window: MainWindow, title: str) -> QMenu | None:
+    return find_menu(window, title)
+
+
+def _action(window: MainWindow, name: str, text: str, tip: str) -> QAction:
+    action = QAction(text, window)
+    action.setObjectName(name)
+    action.setToolTip(tip)
+    action.setStatusTip(tip)
+    return action
+
+
+def install_data_views(window: MainWindow) -> DataViews:
+    """Add the data panels, their docks, the Data menu and View toggles to ``window``."""
+    session, controller = window.session, window.controller
+    editor = window.panels["network_editor"]
+    table = window.panels["parameter_table"]
+    recorder = ParameterRecorder()
+    early = _EarlyRecorder(session, recorder)
+
+    def make_landscape() -> QWidget:
+        early.stop()  # the view records from now on
+        view = LandscapeView(session, recorder=recorder)
+        table.currentParameterChanged.connect(view.pick)
+        editor.selectionChangedTo.connect(view.pick)
+        return view
+
+    def make_decision_map() -> QWidget:
+        view = DecisionMapView(session)
+        hovered = getattr(editor, "neuronHovered", None)
+        if hovered is not None:
+            hovered.connect(view.show_neuron)
+        return view
+
+    factories: dict[str, Callable[[], QWidget]] = {
+        "data_panel": lambda: DataPanel(session, controller),
+        "metrics": lambda: MetricsView(session),
+        "decision_map": make_decision_map,
+        "landscape": make_landscape,
+        "descent": lambda: DescentView(),
+    }
+    holders = {name: LazyPanel(name, factories[name]) for name, _t, _s, _b in DOCKS}
+    docks = {name: _dock(window, name, title, holders[name]) for name, title, _, _ in DOCKS}
+    views = DataViews(_Panels(holders), docks, {}, holders, recorder)
+    for name, _title, shown, beside in DOCKS:
+        dock = docks[name]
+        anchor = window.docks[beside]
+        if shown:
+            window.tabifyDockWidget(anchor, dock)
+            views._placed.add(name)
+        else:
+            # a hidden dock in a tab group leaves a stray tab bar: join when first shown
+            window.addDockWidget(window.dockWidgetArea(anchor), dock)
+            dock.hide()
+            dock.visibilityChanged.connect(
+                lambda visible, n=name, a=anchor: _first_show(window, views, n, a, visible)
+            )
+        anchor.raise_()  # the window's own panel stays in front
+
+    # -- the Data menu -------------------------------------------------------------------
+    actions = {
+        "new_dataset": _action(
+            window,
+            "new_dataset",
+            "&New data set…",
+            "Replace the lesson's data with a built-in data set: logic gates, points in the "
+            "plane, regression, digits, iris (with size, noise and seed)",
+        ),
+        "import_csv": _action(
+            window,
+            "import_csv",
+            "Import &CSV…",
+            "Replace the lesson's data with columns of a CSV file (inputs, targets, a "
+            "class column, standardising)",
+        ),
+        "import_idx": _action(
+            window,
+            "import_idx",
+            "Import &MNIST (IDX)…",
+            "Replace the lesson's data with MNIST's images and labels (IDX files, also "
+            ".gz), or start a 784-20-20-10 lesson for them",
+        ),
+    }
+    views.actions = actions
+
+    def opener(make: Callable[[], QDialog]) -> Callable[[], None]:
+        def open_dialog() -> None:
+            if views.dialog is not None and views.dialog.isVisible():
+                views.dialog.raise_()
+                return
+            dialog = make()
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.destroyed.connect(lambda *_: _forget(views, dialog))
+            applied = getattr(dialog, "applied", None)
+            if applied is not None:
+                applied.connect(
+                    lambda text: window.show_status(f"{text}: Edit ▸ Undo takes it back")
+                )
+            views.dialog = dialog
+            dialog.open()
+
+        return open_dialog
+
+    actions["new_dataset"].triggered.connect(
+        opener(lambda: NewDatasetDialog(session, controller, window))
+    )
+    actions["import_csv"].triggered.connect(
+        opener(lambda: CsvImportDialog(session, controller, window))
+    )
+
+    def make_idx() -> QDialog:
+        dialog = IdxImportDialog(session, controller, window)
+        dialog.newLesson.connect(lambda trainer: _new_lesson(window, trainer))
+        return dialog
+
+    actions["import_idx"].triggered.connect(opener(make_idx))
+    window.addActions(list(actions.values()))
+
+    data_menu = QMenu("&Data", window)
+    data_menu.setObjectName("data_menu")
+    for action in actions.values():
+        data_menu.addAction(action)
+    data_menu.addSeparator()
+    for name, _title, _shown, _beside in DOCKS:
+        data_menu.addAction(docks[name].toggleViewAction())
+    view_menu = _menu(window, "View")
+    anchor_menu = view_menu or _menu(window, "Help")
+    if anchor_menu is not None:
+        window.menuBar().insertMenu(anchor_menu.menuAction(), data_menu)
+    else:
+        window.menuBar().addMenu(data_menu)
+    if view_menu is not None:
+        first_separator = next((a for a in view_menu.actions() if a.isSeparator()), None)
+        for dock in docks.values():
+            if first_separator is not None:
+                view_menu.insertAction(first_separator, dock.toggleViewAction())
+            else:
+                view_menu.addAction(dock.toggleViewAction())
+
+    # -- following -----------------------------------------------------------------------
+    def built(panel: QWidget) -> None:
+        if isinstance(panel, DataPanel):
+            panel.add_actions([actions["new_dataset"], actions["import_csv"]])
+            panel.message.connect(window.show_status)
+        for button in panel.findChildren(ExportButton):
+            button.exported.connect(lambda path: window.show_status(f"Saved {path}"))
+            button.failed.connect(window.show_problem)
+        hook = getattr(panel, "apply_appearance", None)
+        appearance = getattr(window, "appearance", None)
+        if callable(hook) and appearance is not None:
+            hook(appearance)  # built after the window was styled
+
+    for holder in holders.values():
+        holder.built.connect(built)
+    loss_plot = window.panels["loss_plot"]
+    for button in loss_plot.findChildren(ExportButton):
+        button.exported.connect(lambda path: window.show_status(f"Saved {path}"))
+        button.failed.connect(window.show_problem)
+    return views
+
+
+class _EarlyRecorder(QObject):
+    """Records every parameter state from the start (for the landscape's path) while the
+    landscape view does not exist; once it does, it records itself (:meth:`stop`)."""
+
+    def __init__(self, session: Session, recorder: ParameterRecorder) -> None:
+        super().__init__(session)
+        self.session, self.recorder, self.active = session, recorder, True
+        recorder.record(session.trainer.network.flat)
+        session.parametersChanged.connect(self._record)
+        session.phaseFinished.connect(self._phase)
+        session.lessonReplaced.connect(self._restart)
+
+    def stop(self) -> None:
+        self.active = False
+
+    def _record(self) -> None:
+        if self.active:
+            self.recorder.record(self.session.trainer.network.flat)
+
+    def _phase(self, name: str) -> None:
+        if name == "reset":
+            self._restart()
+
+    def _restart(self) -> None:
+        if self.active:
+            self.recorder.clear()
+            self.recorder.record(self.session.trainer.network.flat)
+
+
+def _first_show(
+    window: MainWindow, views: DataViews, name: str, anchor: QDockWidget, visible: bool
+) -> None:
+    dock = views.docks[name]
+    if not visible or name in views._placed or dock.isFloating():
+        return
+    views._placed.add(name)
+    if window.dockWidgetArea(anchor) != Qt.DockWidgetArea.NoDockWidgetArea and anchor.isVisible():
+        window.tabifyDockWidget(anchor, dock)
+        dock.show()
+        dock.raise_()
+
+
+def _forget(views: DataViews, dialog: QDialog) -> None:
+    if views.dialog is dialog:
+        views.dialog = None
+
+
+def _new_lesson(window: MainWindow, trainer: object) -> None:
+    """A new, unsaved lesson (the IDX dialog's 784-20-20-10 network), after asking about
+    unsaved changes as File ▸ New does."""
+    from bpsim.core.trainer import Trainer
+
+    if not isinstance(trainer, Trainer):
+        return
+
+    def replace() -> None:
+        window._replace(trainer, None)
+        documents = getattr(window, "documents", None)
+        if documents is not None:
+            documents.mark_unsaved()
+        window.setWindowModified(True)
+        window.show_status("A new lesson for the imported data: File ▸ Save As… keeps it")
+
+    documents = getattr(window, "documents", None)
+    if documents is not None:
+        documents.ask_then(replace, "starting a new lesson")
+    else:
+        replace()

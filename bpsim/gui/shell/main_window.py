@@ -1,0 +1,661 @@
+"""The main window: the three panels as docks around one :class:`Session`, with the
+stepping actions, the training controls, menus and a status bar saying where training
+stands.
+
+The window owns no training logic. Actions call the session (phases) or the controller
+(undoable edits); everything on screen is refreshed from the session's signals, so a test
+can drive the window by its actions or its keys and read the same state a student sees.
+Nothing modal opens unless the user asks for it from a menu (Open…, Save As…, closing
+with unsaved changes): problems are shown in a banner over the window instead.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QResizeEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QToolBar,
+    QToolButton,
+    QWidget,
+)
+
+from bpsim.core.trainer import Phase, Trainer
+from bpsim.fileformat import LessonFileError
+from bpsim.gui.panels.loss_plot import LossPlot
+from bpsim.gui.panels.network.editor import NetworkEditor
+from bpsim.gui.panels.parameters.table import ParameterTable
+from bpsim.gui.services.documents import DocumentManager
+from bpsim.gui.services.help import HelpCenter, app_icon
+from bpsim.gui.services.presentation import PresentationMode
+from bpsim.gui.services.recovery import RecoveryManager
+from bpsim.gui.services.settings import Settings
+from bpsim.gui.shell.actions import STEP_ACTIONS, build_actions, set_run_state, undo_redo_actions
+from bpsim.gui.shell.data_tools import install_data_views
+from bpsim.gui.shell.docks import make_panel_dock
+from bpsim.gui.shell.teaching_tools import install_teaching
+from bpsim.gui.state.controller import Controller
+from bpsim.gui.state.session import Session
+from bpsim.gui.style import appearance
+from bpsim.gui.widgets.banner import MessageBanner
+from bpsim.gui.widgets.training_controls import TrainingControls
+from bpsim.gui.widgets.undo_history import UndoHistoryDock
+from bpsim.lessons.examples import DEFAULT_EXAMPLE, EXAMPLES, Example
+from bpsim.lessons.files import save_trainer, trainer_from_lesson_file
+from bpsim.text import fmt
+
+FILE_FILTER = "bpsim lessons (*.bpsim);;All files (*)"
+#: Phases that change what a saved file holds (forward and backward change only the trace).
+SAVED_PHASES = frozenset({"update", "step", "epoch", "run", "reset", "edit", "rewind"})
+PANELS: tuple[tuple[str, str], ...] = (
+    ("network_editor", "Network"),
+    ("loss_plot", "Loss"),
+    ("parameter_table", "Parameters"),
+)
+EDITOR_SHARE = 0.58  # of the window's width, in the default layout
+#: Toolbar buttons that lose their text first when the window is too narrow for all.
+COMPACT_FIRST = ("forward_layer", "backward_layer", "undo", "redo")
+STYLE_SHEET = """
+QDockWidget::title {
+    background: palette(midlight);
+    border-bottom: 1px solid palette(mid);
+    padding: 5px 8px;
+    text-align: left;
+}
+QLabel#status_position { padding: 2px 10px; }
+"""
+STATUS_MESSAGE_MS = 8000
+
+
+def load_trainer(path: str | Path) -> Trainer:
+    """Open a lesson; every problem (a bad file, an unreadable one) is a LessonFileError."""
+    path = Path(path)
+    if not path.exists():
+        raise LessonFileError("no such file", path=path)
+    if path.is_dir():
+        raise LessonFileError("is a folder, not a .bpsim file", path=path)
+    try:
+        return trainer_from_lesson_file(path)
+    except OSError as error:
+        raise LessonFileError(f"cannot read: {error.strerror or error}", path=path) from None
+
+
+def _phase_text(session: Session) -> str:
+    trainer = session.trainer
+    if session.running:
+        return "running"
+    if session.training_blocked is not None:
+        return "waiting for data that fits the network"
+    if trainer.stopped is not None and trainer.phase in (Phase.READY, Phase.UPDATED):
+        return "stopped early"
+    trace, depth = trainer.trace, trainer.network.depth
+    phase = trainer.phase
+    if phase is Phase.FORWARD and trace is not None:
+        return f"forward, layer {trace.forward_done} of {depth} done"
+    if phase is Phase.BACKWARD and trace is not None:
+        return f"backward, {trace.backward_done} of {depth} layers done"
+    return {
+        Phase.READY: "ready",
+        Phase.FORWARD: "forward",
+        Phase.FORWARDED: "forward done",
+        Phase.BACKWARD: "backward",
+        Phase.BACKWARDED: "backward done",
+        Phase.UPDATED: "update done",
+    }[phase]
+
+
+def _loss_text(loss: float | None) -> str:
+    if loss is None or math.isnan(loss):
+        return "—"
+    return fmt(loss) if math.isfinite(loss) else "∞"
+
+
+def status_text(session: Session, picked: bool = False) -> str:
+    """Where training stands, for the status bar: ``Epoch 1 · Step 1 · Sample 1 (of 1) ·
+    Loss 0.184979 · Phase: forward done``.
+
+    Epoch, step and batch are those of the pass on screen: after an update, the step just
+    done; otherwise the step under way or about to begin. ``picked`` says that pass uses
+    a sample chosen with the sample picker (the trainer forgets that after the update).
+    """
+    t = session.trainer
+    phase = t.phase
+    n_batches = t.batches_per_epoch
+    parts: list[str] = []
+    if session.running:
+        parts += [f"Epoch {t.epoch + 1}", f"Step {t.step_count}"]
+        losses = t.history.step_loss.values
+        loss = float(losses[-1]) if len(losses) else None
+    else:
+        if phase is Phase.UPDATED:
+            step = t.step_count
+            if picked or (t.batch_index == 0 and t.epoch == 0):
+                epoch, batch = t.epoch + 1, None
+            elif t.batch_index == 0:
+                epoch, batch = t.epoch, n_batches
+            else:
+                epoch, batch = t.epoch + 1, t.batch_index
+        else:
+            step = t.step_count + 1
+            epoch, batch = t.epoch + 1, None if t.override is not None else t.batch_index + 1
+        parts += [f"Epoch {epoch}", f"Step {step}"]
+        in_view = phase is not Phase.READY and t.trace is not None
+        rows = t.trace.indices if in_view and t.trace is not None else t.next_batch()
+        n = len(t.inputs)
+        if picked or (phase is not Phase.UPDATED and t.override is not None):
+            if len(rows) == 1:
+                parts.append(f"Sample {int(rows[0]) + 1} (of {n}, picked)")
+            else:
+                parts.append(f"{len(rows)} picked samples")
+        elif len(rows) == 1:
+            text = f"Sample {int(rows[0]) + 1} (of {n})"
+            if n_batches > 1 and batch is not None:
+                text += f" · Batch {batch} of {n_batches}"
+            parts.append(text)
+        elif batch is not None:
+            parts.append(f"Batch {batch} of {n_batches} ({len(rows)} samples)")
+        else:
+            parts.append(f"{len(rows)} samples")
+        done = phase in (Phase.FORWARDED, Phase.BACKWARD, Phase.BACKWARDED, Phase.UPDATED)
+        loss = t.trace.loss if done and t.trace is not None else None
+    parts.append(f"Loss {_loss_text(loss)}")
+    parts.append(f"Phase: {_phase_text(session)}")
+    return " · ".join(parts)
+
+
+class MainWindow(QMainWindow):
+    """One lesson on screen. ``MainWindow(path)`` opens ``path`` (the default example
+    when None or when the file cannot be opened, with the problem shown in the banner).
+
+    ``phaseFinished(name)`` re-exposes the session's signal so tests can wait for a
+    phase; ``runningChanged(bool)`` the same for Run/Pause.
+
+    ``recovery=True`` (what ``bpsim`` does) autosaves unsaved work to a recovery file
+    every minute and offers, in a banner, to restore work a crash left behind; off by
+    default so tests and screenshots never touch the user's recovery folder.
+    """
+
+    phaseFinished = Signal(str)
+    runningChanged = Signal(bool)
+
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        parent: QWidget | None = None,
+        *,
+        recovery: bool = False,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("main_window")
+        self.setStyleSheet(STYLE_SHEET)
+        self.setDockNestingEnabled(True)
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks
+            | QMainWindow.DockOption.AllowNestedDocks
+            | QMainWindow.DockOption.AllowTabbedDocks
+        )
+        self._picked = False  # the pass on screen uses a picked sample
+        self._force_close = False
+        self._layout_sized = False
+
+        problem: str | None = None
+        file_path: Path | None = None
+        if path is not None:
+            try:
+                trainer = load_trainer(path)
+                file_path = Path(path)
+            except LessonFileError as error:
+                problem = (
+                    f"Could not open the file, so the default example is open instead. {error}"
+                )
+                trainer = trainer_from_lesson_file(DEFAULT_EXAMPLE.path)
+        else:
+            trainer = trainer_from_lesson_file(DEFAULT_EXAMPLE.path)
+
+        self.session = Session(trainer, file_path, self)
+        self.controller = Controller(self.session, self)
+        self.banner = MessageBanner(self)
+        self.action_map: dict[str, QAction] = build_actions(self)
+        undo, redo = undo_redo_actions(self.controller.undo_stack, self)
+        self.action_map["undo"], self.action_map["redo"] = undo, redo
+        self.addActions(list(self.action_map.values()))  # keys work with any menu closed
+
+        self.panels: dict[str, QWidget] = self._make_panels()
+        self.docks: dict[str, QDockWidget] = {}
+        for name, title in PANELS:
+            self.docks[name] = self._make_dock(name, title, self.panels[name])
+        self._arrange_docks()
+
+        self.controls = TrainingControls(self.session, self.controller, self)
+        self.documents = DocumentManager(self)  # New, Open Recent, Revert, drops, modified
+        self.undo_history = UndoHistoryDock(self.controller.undo_stack, self)
+        self._build_toolbars()
+        self._build_menus()
+        self._build_status_bar()
+        self._connect()
+        # Inspector, animation, rewind, quiz, handouts, compare runs (docks, Teach menu).
+        self.teaching = install_teaching(self)
+        # Data panel, metrics, decision map, loss landscape, descent (docks, Data menu).
+        self.data_views = install_data_views(self)
+        self._default_state = self.saveState()
+        # Zoom, themes, presentation mode and help (run_app attaches the user's settings).
+        self.settings: Settings | None = None
+        self.appearance = appearance.install(self)
+        self.presentation = PresentationMode(self, self.appearance)
+        self.help = HelpCenter(self)
+        self.appearance_styler.add_to_menu_end()
+        self.setWindowIcon(app_icon())
+
+        self.resize(QSize(1280, 860))
+        self._refresh_state()
+        self._update_title()
+        if problem is not None:
+            self.show_problem(problem)
+        self.recovery: RecoveryManager | None = None
+        if recovery:
+            self.recovery = RecoveryManager(self)
+            self.recovery.offer()
+
+    # -- construction --------------------------------------------------------------------
+
+    def _make_panels(self) -> dict[str, QWidget]:
+        return {
+            "network_editor": NetworkEditor(self.session, self.controller),
+            "loss_plot": LossPlot(self.session),
+            "parameter_table": ParameterTable(self.session, self.controller),
+        }
+
+    def _make_dock(self, name: str, title: str, widget: QWidget) -> QDockWidget:
+        return make_panel_dock(self, name, title, widget)
+
+    def _arrange_docks(self) -> None:
+        """The default layout: the network large on the left, loss over parameters on
+        the right. There is no central widget, so the docks share the whole window."""
+        editor, plot, table = (self.docks[name] for name, _ in PANELS)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, editor)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, plot)
+        self.splitDockWidget(plot, table, Qt.Orientation.Vertical)
+
+    def _size_docks(self) -> None:
+        editor, plot, table = (self.docks[name] for name, _ in PANELS)
+        width = max(self.width(), 400)
+        self.resizeDocks(
+            [editor, plot],
+            [int(width * EDITOR_SHARE), int(width * (1 - EDITOR_SHARE))],
+            Qt.Orientation.Horizontal,
+        )
+        height = max(self.height() - 160, 200)
+        self.resizeDocks([plot, table], [height * 2 // 5, height * 3 // 5], Qt.Orientation.Vertical)
+
+    def _build_toolbars(self) -> None:
+        steps = QToolBar("Training", self)
+        steps.setObjectName("training_toolbar")
+        steps.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        steps.setIconSize(QSize(24, 24))
+        for name in STEP_ACTIONS:
+            if name in ("run", "reset"):
+                steps.addSeparator()
+            steps.addAction(self.action_map[name])
+        steps.addSeparator()
+        steps.addAction(self.action_map["undo"])
+        steps.addAction(self.action_map["redo"])
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, steps)
+        self.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
+        settings = QToolBar("Settings", self)
+        settings.setObjectName("settings_toolbar")
+        settings.addWidget(self.controls)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, settings)
+        self.toolbars = {"training": steps, "settings": settings}
+        self._full_toolbar_width = steps.sizeHint().width()
+
+    def _fit_toolbar(self) -> None:
+        """Below the width the training toolbar needs, the layer and undo buttons show
+        only their icons, so no stepping button hides behind the toolbar's » menu."""
+        bar = self.toolbars["training"]
+        compact = self.width() < self._full_toolbar_width + 16
+        style = (
+            Qt.ToolButtonStyle.ToolButtonIconOnly
+            if compact
+            else Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+        )
+        for name in COMPACT_FIRST:
+            button = bar.widgetForAction(self.action_map[name])
+            if isinstance(button, QToolButton):
+                button.setToolButtonStyle(style)
+
+    def remeasure_toolbar(self) -> None:
+        """The zoom changed the toolbar's natural width: measure it again, then fit."""
+        bar = self.toolbars["training"]
+        for name in COMPACT_FIRST:
+            button = bar.widgetForAction(self.action_map[name])
+            if isinstance(button, QToolButton):
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self._full_toolbar_width = bar.sizeHint().width()
+        self._fit_toolbar()
+
+    def _build_menus(self) -> None:
+        a = self.action_map
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        new_menu = QMenu("&New from example", self)
+        new_menu.setObjectName("new_from_example")
+        new_menu.addAction(self.documents.actions["new_empty"])
+        new_menu.addSeparator()
+        for example in EXAMPLES:
+            action = new_menu.addAction(example.title)
+            action.setObjectName(f"example_{example.name}")
+            action.setToolTip(f"Start a new, unsaved lesson from the example '{example.name}'")
+            action.setStatusTip(action.toolTip())
+            action.triggered.connect(lambda _=False, e=example: self._new_from_example(e))
+        file_menu.addMenu(new_menu)
+        file_menu.addAction(a["open"])
+        file_menu.addMenu(self.documents.recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(a["save"])
+        file_menu.addAction(a["save_as"])
+        file_menu.addAction(self.documents.actions["revert"])
+        file_menu.addSeparator()
+        file_menu.addAction(a["quit"])
+
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addAction(a["undo"])
+        edit_menu.addAction(a["redo"])
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.undo_history.toggle_action)
+
+        network_menu = bar.addMenu("&Network")
+        self.panels["network_editor"].edit_actions.fill_menu(network_menu)
+
+        train_menu = bar.addMenu("&Train")
+        for name in STEP_ACTIONS:
+            if name in ("update", "step", "run"):
+                train_menu.addSeparator()
+            train_menu.addAction(a[name])
+
+        view_menu = bar.addMenu("&View")
+        for name, _ in PANELS:
+            view_menu.addAction(self.docks[name].toggleViewAction())
+        view_menu.addSeparator()
+        for toolbar in self.toolbars.values():
+            toggle = toolbar.toggleViewAction()
+            toggle.setObjectName(f"show_{toolbar.objectName()}")
+            toggle.setToolTip(f"Show or hide the {toolbar.windowTitle().lower()} toolbar")
+            view_menu.addAction(toggle)
+        view_menu.addSeparator()
+        view_menu.addAction(a["reset_layout"])
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(a["about"])
+
+    def _build_status_bar(self) -> None:
+        self.position_label = QLabel()
+        self.position_label.setObjectName("status_position")
+        self.position_label.setToolTip("Epoch, step, the sample or batch in use, loss and phase")
+        self.statusBar().addPermanentWidget(self.position_label)
+
+    def _connect(self) -> None:
+        s, a = self.session, self.action_map
+        a["forward"].triggered.connect(s.forward)
+        a["forward_layer"].triggered.connect(s.forward_layer)
+        a["backward"].triggered.connect(s.backward)
+        a["backward_layer"].triggered.connect(s.backward_layer)
+        a["update"].triggered.connect(s.update)
+        a["step"].triggered.connect(s.step)
+        a["epoch"].triggered.connect(s.epoch)
+        a["run"].triggered.connect(self._toggle_running)
+        a["reset"].triggered.connect(s.reset)
+        a["open"].triggered.connect(self._open_dialog)
+        a["save"].triggered.connect(self._save_interactive)
+        a["save_as"].triggered.connect(self._save_as_dialog)
+        a["quit"].triggered.connect(self.close)
+        a["reset_layout"].triggered.connect(self.reset_layout)
+        a["about"].triggered.connect(self._about)
+
+        s.phaseFinished.connect(self._phase_finished)
+        s.phaseFinished.connect(self.phaseFinished)
+        s.runningChanged.connect(self.runningChanged)
+        s.runningChanged.connect(self._running_changed)
+        s.stateChanged.connect(self._refresh_state)
+        s.settingsChanged.connect(self._settings_changed)
+        s.lessonReplaced.connect(self._update_title)
+        s.diverged.connect(self._diverged)
+        s.message.connect(self.show_status)
+        self.controls.message.connect(self.show_status)
+
+    # -- state on screen ---------------------------------------------------------------
+
+    def _refresh_state(self) -> None:
+        """Enable what makes sense now and say where training stands."""
+        s = self.session
+        if s.phase is not Phase.UPDATED:
+            self._picked = s.trainer.override is not None
+        for name in STEP_ACTIONS:
+            self.action_map[name].setEnabled(s.can(name))
+        set_run_state(self.action_map["run"], s.running)
+        self.position_label.setText(status_text(s, self._picked))
+
+    def status_text(self) -> str:
+        """The status bar's description of where training stands."""
+        return self.position_label.text()
+
+    def _phase_finished(self, name: str) -> None:
+        if name == "reset" and self.banner.kind == "warning":
+            self.banner.hide()  # the divergence it reported is undone
+        if name in ("epoch", "run", "reset"):
+            self._picked = False
+            self.position_label.setText(status_text(self.session, self._picked))
+        if name in SAVED_PHASES:
+            self.setWindowModified(True)
+
+    def _settings_changed(self) -> None:
+        self.setWindowModified(True)
+
+    def _running_changed(self, running: bool) -> None:
+        set_run_state(self.action_map["run"], running)
+        self._refresh_state()
+
+    def _toggle_running(self) -> None:
+        self.session.toggle_running()
+        set_run_state(self.action_map["run"], self.session.running)  # start may refuse
+
+    def _diverged(self, text: str) -> None:
+        # The last finite state is often already huge: a smaller rate alone cannot help.
+        hint = " Step back on the timeline, or Reset, to go on from before it blew up."
+        self.show_problem(text[:1].upper() + text[1:] + hint, kind="warning")
+
+    def show_status(self, text: str) -> None:
+        """A passing message in the status bar."""
+        self.statusBar().showMessage(text, STATUS_MESSAGE_MS)
+
+    def show_problem(self, text: str, kind: str = "error") -> None:
+        """A message that stays in the banner until closed (and in the status bar)."""
+        self.banner.show_message(text, kind)
+        self.statusBar().showMessage(text.splitlines()[0], STATUS_MESSAGE_MS)
+
+    def _update_title(self) -> None:
+        lesson = self.session.trainer.lesson
+        path = self.session.path
+        file_name = path.name if path is not None else "untitled"
+        name = lesson.name or (path.stem if path is not None else "lesson")
+        self.setWindowTitle(f"{name} — {file_name}[*] — bpsim")
+
+    # -- files -------------------------------------------------------------------------
+
+    def open(self, path: str | Path) -> bool:
+        """Open a lesson in place of the current one, without dialogs. On a bad file the
+        current lesson stays and the problem is shown in the banner; returns success."""
+        try:
+            trainer = load_trainer(path)
+        except LessonFileError as error:
+            self.show_problem(str(error))
+            return False
+        self._replace(trainer, Path(path))
+        self.show_status(f"Opened {Path(path).name}")
+        return True
+
+    def _replace(self, trainer: Trainer, path: Path | None) -> None:
+        self.banner.hide()
+        self._picked = False
+        self.session.replace_trainer(trainer, path)
+        self.setWindowModified(False)
+        self._update_title()
+
+    def show_recovered(self, trainer: Trainer, path: Path | None) -> None:
+        """Show work restored from a recovery file: it belongs to ``path`` (None: never
+        saved) and stays unsaved until the user saves it."""
+        self._replace(trainer, path)
+        self.documents.mark_unsaved()
+        self.setWindowModified(True)
+
+    def _new_from_example(self, example: Example) -> None:
+        self.documents.ask_then(lambda: self.open_example(example), "starting a new lesson")
+
+    def open_example(self, example: Example) -> None:
+        """Start an unsaved lesson from a built-in example (Save asks where to write it,
+        so the bundled file is never overwritten)."""
+        self._replace(trainer_from_lesson_file(example.path), None)
+        self.show_status(f"New lesson from the example '{example.name}'")
+
+    def save(self, path: str | Path | None = None) -> bool:
+        """Save the lesson as it stands to ``path`` (None: the file it came from), without
+        dialogs. Returns success; a failure is shown in the banner."""
+        target = Path(path) if path is not None else self.session.path
+        if target is None:
+            self.show_problem("This lesson has no file yet; use File ▸ Save As… to choose one.")
+            return False
+        if self.session.training_blocked is not None:  # the file would not open again
+            self.show_problem(
+                f"Could not save: the data set does not fit the network. "
+                f"{self.session.training_blocked}"
+            )
+            return False
+        try:
+            save_trainer(self.session.trainer, target)
+        except (LessonFileError, OSError) as error:
+            self.show_problem(f"Could not save: {error}")
+            return False
+        self.session.path = target
+        self.documents.saved(target)
+        self.controller.undo_stack.setClean()
+        self.setWindowModified(False)
+        if self.recovery is not None:
+            self.recovery.discard()  # saved: the recovery file has nothing more to keep
+        self._update_title()
+        self.show_status(f"Saved {target.name}")
+        return True
+
+    def _start_folder(self) -> str:
+        path = self.session.path
+        return str(path.parent) if path is not None else str(Path.home())
+
+    def _open_dialog(self) -> None:
+        self.documents.ask_then(self._choose_and_open, "opening another lesson")
+
+    def _choose_and_open(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open lesson", self._start_folder(), FILE_FILTER
+        )
+        if path:
+            self.open(path)
+
+    def _save_interactive(self) -> bool:
+        if self.session.path is None:
+            return self._save_as_dialog()
+        return self.save()
+
+    def _save_as_dialog(self) -> bool:
+        path = self.session.path
+        suggestion = (
+            str(path)
+            if path is not None
+            else str(
+                Path(self._start_folder()) / f"{self.session.trainer.lesson.name or 'lesson'}.bpsim"
+            )
+        )
+        chosen, _ = QFileDialog.getSaveFileName(self, "Save lesson as", suggestion, FILE_FILTER)
+        if not chosen:
+            return False
+        if not Path(chosen).suffix:
+            chosen += ".bpsim"
+        return self.save(chosen)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Ask about unsaved changes without blocking: the question opens window-modal and
+        its answer closes the window (so nothing waits on a dialog, not even a test)."""
+        if self._force_close or not self.isWindowModified():
+            self.session.pause()
+            if self.recovery is not None:
+                self.recovery.shutdown()  # a clean close: saved, or discarded on purpose
+            event.accept()
+            return
+        event.ignore()
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Unsaved changes",
+            "This lesson has changes that are not saved. Save them before closing?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("close_question")
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        box.finished.connect(
+            lambda _: self._close_answered(box.standardButton(box.clickedButton()))
+        )
+        box.open()
+
+    def _close_answered(self, answer: QMessageBox.StandardButton) -> None:
+        if answer == QMessageBox.StandardButton.Save and not self._save_interactive():
+            return
+        if answer in (QMessageBox.StandardButton.Save, QMessageBox.StandardButton.Discard):
+            self._force_close = True
+            QTimer.singleShot(0, self.close)
+
+    # -- layout ------------------------------------------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_toolbar()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._layout_sized:
+            self._layout_sized = True
+            self._size_docks()
+
+    def reset_layout(self) -> None:
+        """Every panel and toolbar back where it started, at the default sizes."""
+        for dock in self.docks.values():
+            dock.setFloating(False)
+        self.restoreState(self._default_state)
+        for dock in self.docks.values():
+            dock.show()
+        for toolbar in self.toolbars.values():
+            toolbar.show()
+        self._size_docks()
+
+    def save_layout(self, settings: QSettings) -> None:
+        """Remember geometry and panel layout (the app does this on quit)."""
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+
+    def restore_layout(self, settings: QSettings) -> None:
+        """Put the window back as the user left it; a bad or missing record is ignored."""
+        geometry = settings.value("window/geometry")
+        state = settings.value("window/state")
+        if isinstance(geometry, QByteArray | bytes):
+            self.restoreGeometry(QByteArray(geometry))
+        if isinstance(state, QByteArray | bytes) and self.restoreState(QByteArray(state)):
+            self._layout_sized = True
+
+    def _about(self) -> None:
+        self.help.show_about()  # bpsim.gui.services.help: icon, version, keys; opened, not exec'd

@@ -1,0 +1,425 @@
+"""The open lesson as the window sees it: a :class:`Trainer` behind Qt signals.
+
+Views read the trainer (``session.trainer``) but never change it; every change goes
+through a method here, which emits the signals views follow. While Run is on, training
+happens in short time slices on the GUI thread and the signals are emitted by a refresh
+timer at a steady rate, not once per step, so painting never falls behind the engine and
+Pause acts between two slices.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from bpsim.core.spec import OptimizerSpec
+from bpsim.core.trainer import DivergenceError, Phase, PhaseError, Trainer
+from bpsim.lessons.structure import training_problem
+
+RUN_SLICE_SECONDS = 0.018  # engine time per slice while running: about half of a 25 Hz frame
+REFRESH_INTERVAL_MS = 33  # panels redraw about 30 times a second while running
+#: Actions that train, held back while the data set does not fit the network.
+TRAINING_ACTIONS = frozenset({"forward", "forward_layer", "step", "epoch", "run"})
+
+
+@dataclass(frozen=True)
+class ParameterKey:
+    """One weight (``bias=False``: layer k, to neuron j, from neuron i) or one bias
+    (``bias=True``: layer k, index j; i unused). k counts weight matrices from 0."""
+
+    k: int
+    j: int
+    i: int = 0
+    bias: bool = False
+
+    def place(self) -> str:
+        """Where this number sits in the file: weights[k][j][i] or biases[k][j]."""
+        if self.bias:
+            return f"biases[{self.k}][{self.j}]"
+        return f"weights[{self.k}][{self.j}][{self.i}]"
+
+
+class Session(QObject):
+    """Signals say what changed; the last phase's name comes with ``phaseFinished``."""
+
+    phaseFinished = Signal(
+        str
+    )  # forward, forward_layer, backward, backward_layer, update, step, epoch, reset, edit
+    parametersChanged = Signal()  # weights or biases have new values
+    traceChanged = Signal()  # activations, deltas or gradients changed
+    historyChanged = Signal()  # the loss curve grew or was truncated
+    settingsChanged = Signal()  # optimizer, learning rate, loss or batch size
+    stateChanged = Signal()  # phase, counters, running: enable actions, update the status bar
+    lessonReplaced = Signal()  # a new structure (another lesson, or an edit): rebuild everything
+    documentReplaced = Signal()  # another lesson was opened: its undo history starts afresh
+    structureChanged = Signal()  # the same lesson, edited: layers, neurons, links, names
+    viewChanged = Signal()  # the lesson's view section (neuron positions) changed
+    runningChanged = Signal(bool)
+    diverged = Signal(str)  # a message naming epoch, step and parameter
+    message = Signal(str)  # something to tell the user in the status bar
+    datasetChanged = Signal()  # the data set's values or rows changed (see data_edited)
+    # For rewinding and teaching: a phase is about to run / the trainer has just taken one,
+    # named as Timeline.record names it ("steps:N" for a Run slice; also when it diverged).
+    phaseStarting = Signal(str)
+    phaseTaken = Signal(str)
+
+    def __init__(
+        self, trainer: Trainer, path: Path | None = None, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.trainer = trainer
+        self.path = path
+        self.last_phase = ""
+        self.changed: list[
+            np.ndarray
+        ] = []  # per parameter array: True where the last phase changed it
+        self._before: list[np.ndarray] | None = None
+        #: Quiz mode may hold a phase back until the student has guessed (False: not now).
+        self.phase_gate: Callable[[str], bool] | None = None
+        self._blocked_for: tuple[object, ...] = ()
+        self._blocked: str | None = None
+        self._running = False
+        self._dirty = False
+        self._slice_steps = 1
+        self._run_timer = QTimer(self)
+        self._run_timer.setSingleShot(True)
+        self._run_timer.timeout.connect(self._run_slice)
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setInterval(REFRESH_INTERVAL_MS)
+        self._refresh_timer.timeout.connect(self._refresh)
+        self._reset_changed()
+
+    # -- reading ---------------------------------------------------------------------
+
+    @property
+    def phase(self) -> Phase:
+        return self.trainer.phase
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    @property
+    def training_blocked(self) -> str | None:
+        """Why training cannot run now (an edit made the data set stop fitting the
+        network), in a sentence for the user; None when it can."""
+        t = self.trainer
+        key = (t, t.network, t.inputs, t.targets, t.network.loss)
+        if len(key) != len(self._blocked_for) or any(
+            a is not b for a, b in zip(key, self._blocked_for, strict=True)
+        ):
+            self._blocked_for, self._blocked = key, training_problem(t)
+        return self._blocked
+
+    def can(self, action: str) -> bool:
+        """Whether an action makes sense now (for enabling buttons)."""
+        t = self.trainer
+        if action in TRAINING_ACTIONS and self.training_blocked is not None:
+            return False
+        if action in ("backward", "backward_layer"):
+            return t.can_backward() and not self._running
+        if action == "update":
+            return t.can_update() and not self._running
+        if action in ("forward", "forward_layer", "step", "epoch", "reset"):
+            return not self._running
+        if action == "run":
+            return t.stopped is None or self._running
+        return True
+
+    def value(self, key: ParameterKey) -> float:
+        net = self.trainer.network
+        if key.bias:
+            return float(net.biases[key.k][key.j])
+        return float(net.weights[key.k][key.j, key.i])
+
+    # -- phases ----------------------------------------------------------------------
+
+    def _begin(self) -> None:
+        self._before = [a.copy() for a in self.trainer.network.parameter_arrays()]
+
+    def _end(self, name: str, params: bool, trace: bool = True, history: bool = False) -> None:
+        self.last_phase = name
+        if self._before is not None:
+            after = self.trainer.network.parameter_arrays()
+            self.changed = [b != a for b, a in zip(self._before, after, strict=True)]
+            self._before = None
+        if params:
+            self.parametersChanged.emit()
+        if trace:
+            self.traceChanged.emit()
+        if history:
+            self.historyChanged.emit()
+        self.stateChanged.emit()
+        self.phaseFinished.emit(name)
+
+    def _reset_changed(self) -> None:
+        self.changed = [
+            np.zeros(a.shape, dtype=bool) for a in self.trainer.network.parameter_arrays()
+        ]
+
+    def _guarded(self, name: str, action, params: bool, history: bool) -> bool:
+        if self._running:
+            return False
+        if self.training_blocked is not None:
+            self.message.emit(self.training_blocked)
+            return False
+        if self.phase_gate is not None and not self.phase_gate(name):
+            return False
+        self.phaseStarting.emit(name)
+        self._begin()
+        try:
+            action()
+        except PhaseError as error:
+            self._before = None
+            self.message.emit(str(error))
+            return False
+        except DivergenceError as error:
+            self._before = None
+            self.phaseTaken.emit(name)
+            self.stateChanged.emit()
+            self.traceChanged.emit()
+            self.diverged.emit(str(error))
+            return False
+        self.phaseTaken.emit(name)
+        self._end(name, params=params, history=history)
+        return True
+
+    def forward(self) -> bool:
+        self._reset_changed()
+        return self._guarded("forward", self.trainer.forward, params=False, history=False)
+
+    def forward_layer(self) -> bool:
+        self._reset_changed()
+        return self._guarded(
+            "forward_layer", self.trainer.forward_layer, params=False, history=False
+        )
+
+    def backward(self) -> bool:
+        self._reset_changed()
+        return self._guarded("backward", self.trainer.backward, params=False, history=False)
+
+    def backward_layer(self) -> bool:
+        self._reset_changed()
+        return self._guarded(
+            "backward_layer", self.trainer.backward_layer, params=False, history=False
+        )
+
+    def update(self) -> bool:
+        return self._guarded("update", self.trainer.update, params=True, history=True)
+
+    def step(self) -> bool:
+        return self._guarded("step", self.trainer.step, params=True, history=True)
+
+    def epoch(self) -> bool:
+        return self._guarded("epoch", self.trainer.run_epoch, params=True, history=True)
+
+    def reset(self) -> None:
+        """Back to the lesson's starting parameters, fresh optimizer, no history."""
+        self.pause()
+        self.trainer.reset()
+        self._reset_changed()
+        self.last_phase = "reset"
+        self.parametersChanged.emit()
+        self.traceChanged.emit()
+        self.historyChanged.emit()
+        self.stateChanged.emit()
+        self.phaseFinished.emit("reset")
+
+    def select_sample(self, row: int | None) -> None:
+        """Make the next forward pass use data-set row ``row`` (0-based; None: back to the
+        epoch's order)."""
+        self.trainer.select_samples(None if row is None else [row])
+        self.stateChanged.emit()
+
+    def data_edited(self) -> None:
+        """The data set was changed (bpsim.lessons.dataset_edit, through the controller's
+        data commands): views re-read the samples; the pass on screen is gone."""
+        self.last_phase = "edit"
+        self.datasetChanged.emit()
+        self.traceChanged.emit()
+        self.settingsChanged.emit()  # the batch size's range follows the number of rows
+        self.stateChanged.emit()
+        self.phaseFinished.emit("edit")
+
+    def show_restored(self, name: str = "rewind") -> None:
+        """The rewind timeline has put the trainer back at another point (it changes the
+        trainer itself, bit for bit): every view redraws, as after a phase ``name``."""
+        self._reset_changed()
+        self.last_phase = name
+        self.parametersChanged.emit()
+        self.traceChanged.emit()
+        self.historyChanged.emit()
+        self.settingsChanged.emit()
+        self.stateChanged.emit()
+        self.phaseFinished.emit(name)
+
+    # -- edits (the controller's undo commands call these) ------------------------------
+
+    def check_value(self, key: ParameterKey, value: float) -> None:
+        """Raise ValueError, with a message for the user, if ``value`` cannot go at ``key``."""
+        if not math.isfinite(value):
+            raise ValueError("enter a finite number")
+        mask = None if key.bias else self.trainer.network.masks[key.k]
+        if mask is not None and mask[key.j, key.i] == 0:
+            raise ValueError("this link is removed (masked); restore it first")
+
+    def set_value(self, key: ParameterKey, value: float) -> None:
+        """Set one weight or bias. Raises ValueError with a message for the user."""
+        self.check_value(key, value)
+        if key.bias:
+            self.trainer.set_bias(key.k, key.j, value)
+        else:
+            self.trainer.set_weight(key.k, key.j, key.i, value)
+        self._reset_changed()
+        self.changed[2 * key.k + int(key.bias)][(key.j,) if key.bias else (key.j, key.i)] = True
+        self.last_phase = "edit"
+        self.parametersChanged.emit()
+        self.traceChanged.emit()
+        self.stateChanged.emit()
+        self.phaseFinished.emit("edit")
+
+    def optimizer_spec(self) -> OptimizerSpec:
+        return OptimizerSpec(self.trainer.optimizer_spec.name, dict(self.trainer.optimizer.hyper))
+
+    def set_learning_rate(self, value: float) -> None:
+        self.trainer.set_learning_rate(value)
+        self.settingsChanged.emit()
+
+    def set_optimizer(self, name: str) -> None:
+        """Switch optimizer with a fresh state and PyTorch's defaults; plain SGD, which
+        has no default learning rate, keeps the current one."""
+        if name == self.trainer.optimizer_spec.name:
+            return
+        if name == "sgd":
+            lr = float(self.trainer.optimizer.hyper["learning_rate"])
+            spec = OptimizerSpec.with_defaults(name, learning_rate=lr)
+        else:
+            spec = OptimizerSpec.with_defaults(name)
+        self.trainer.set_optimizer(spec)
+        self.settingsChanged.emit()
+        self.stateChanged.emit()
+
+    def set_loss(self, name: str) -> None:
+        self.trainer.set_loss(name)
+        self.settingsChanged.emit()
+        self.traceChanged.emit()
+        self.stateChanged.emit()
+
+    def set_batch_size(self, size: int | None) -> None:
+        self.trainer.set_batch_size(size)
+        self.settingsChanged.emit()
+        self.stateChanged.emit()
+
+    def replace_trainer(self, trainer: Trainer, path: Path | None) -> None:
+        """A new lesson: everything is rebuilt."""
+        self.pause()
+        self.trainer = trainer
+        self.path = path
+        self._reset_changed()
+        self.last_phase = ""
+        self.documentReplaced.emit()
+        self.lessonReplaced.emit()
+        self.parametersChanged.emit()
+        self.traceChanged.emit()
+        self.historyChanged.emit()
+        self.settingsChanged.emit()
+        self.stateChanged.emit()
+
+    def replace_structure(self, trainer: Trainer) -> None:
+        """The same lesson with another structure (an undoable edit of the network, see
+        bpsim.gui.state.commands): views rebuild as for a new lesson, but the undo history and
+        the file stay."""
+        self.pause()
+        self.trainer = trainer
+        self._reset_changed()
+        self.last_phase = "edit"
+        self.structureChanged.emit()
+        self.lessonReplaced.emit()
+        self.parametersChanged.emit()
+        self.traceChanged.emit()
+        self.historyChanged.emit()
+        self.settingsChanged.emit()
+        self.stateChanged.emit()
+        self.phaseFinished.emit("edit")
+
+    # -- run / pause -----------------------------------------------------------------
+
+    def start(self) -> None:
+        """Train continuously until paused, stopped early or diverged."""
+        if self._running or self.trainer.stopped is not None:
+            return
+        if self.training_blocked is not None:
+            self.message.emit(self.training_blocked)
+            return
+        self.phaseStarting.emit("run")
+        self._running = True
+        self._slice_steps = 1
+        self._begin()
+        self._run_timer.start(0)
+        self._refresh_timer.start()
+        self.runningChanged.emit(True)
+        self.stateChanged.emit()
+
+    def pause(self) -> None:
+        """Stop at once: the slice under way has already finished (slices are short)."""
+        if not self._running:
+            return
+        self._running = False
+        self._run_timer.stop()
+        self._refresh_timer.stop()
+        self._refresh(final=True)
+        self.runningChanged.emit(False)
+        self.stateChanged.emit()
+
+    def toggle_running(self) -> None:
+        if self._running:
+            self.pause()
+        else:
+            self.start()
+
+    def _run_slice(self) -> None:
+        if not self._running:
+            return
+        start = time.perf_counter()
+        deadline = start + RUN_SLICE_SECONDS
+        trainer = self.trainer
+        taken = 0  # steps asked for: replaying train_steps(taken) redoes the slice exactly
+        try:
+            now = start
+            while now < deadline and trainer.stopped is None:
+                # Size each chunk from the measured time per step so the slice ends on
+                # time: an overshoot would delay the next repaint.
+                chunk_start = now
+                taken += self._slice_steps
+                done = trainer.train_steps(self._slice_steps)
+                self._dirty = True
+                now = time.perf_counter()
+                per_step = (now - chunk_start) / max(done, 1)
+                left = deadline - now
+                self._slice_steps = int(min(max(left / max(per_step, 1e-7) * 0.9, 1), 4096))
+        except DivergenceError as error:
+            self.phaseTaken.emit(f"steps:{taken}")
+            self.pause()
+            self.diverged.emit(str(error))
+            return
+        if taken:
+            self.phaseTaken.emit(f"steps:{taken}")
+        if trainer.stopped is not None:
+            self.pause()
+            self.message.emit(trainer.stopped)
+            return
+        self._run_timer.start(0)
+
+    def _refresh(self, final: bool = False) -> None:
+        if not (self._dirty or final):
+            return
+        self._dirty = False
+        self._end("run" if self._running else "step", params=True, history=True)
+        if self._running:
+            self._begin()
