@@ -14,6 +14,31 @@ from bpsim.core.trainer import Trainer
 from bpsim.fileformat import LessonFileError, load_lesson, parse_lesson, save_lesson
 
 
+def resolve_source(source: str | Path) -> Path:
+    """The file a user means by ``source``: a built-in lesson's name (``xor``), or a path.
+
+    A name wins only when no file of that name exists, so ``bpsim xor`` opens the built-in
+    lesson while ``bpsim ./xor`` (or a file called ``xor`` in the folder) opens the file.
+    """
+    from bpsim.lessons.examples import find_example
+
+    path = Path(source)
+    if not path.exists() and isinstance(source, str):
+        example = find_example(source)
+        if example is not None:
+            return example.path
+    return path
+
+
+def open_lesson(source: str | Path) -> Trainer:
+    """THE opener of lessons, for the command line and the window alike: a built-in
+    lesson's name or a `.bpsim` path, loaded, checked and made a trainer.
+
+    Raises :class:`LessonFileError` naming the file and the place of any problem.
+    """
+    return trainer_from_lesson_file(resolve_source(source))
+
+
 def trainer_from_lesson_file(path: str | Path) -> Trainer:
     """Load a `.bpsim` file and build its trainer; :class:`LessonFileError` on any problem."""
     lesson = load_lesson(path)
