@@ -15,8 +15,8 @@ from bpsim.core.initializers import initial_parameters
 from bpsim.core.spec import InitSpec
 from bpsim.gui import MainWindow
 from bpsim.gui.panels.network.editor import NetworkEditor
-from bpsim.gui.widgets.reinitialise_dialog import ReinitialiseDialog
 from bpsim.gui.state.session import ParameterKey
+from bpsim.gui.widgets.reinitialise_dialog import ReinitialiseDialog
 from bpsim.lessons.examples import find_example
 from bpsim.lessons.files import trainer_from_text
 
