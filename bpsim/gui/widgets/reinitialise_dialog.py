@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFormLayout,
     QLabel,
     QSpinBox,
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from bpsim.core.spec import INIT_METHODS
+from bpsim.gui.widgets.number_spin_box import NumberSpinBox
 
 
 class ReinitialiseDialog(QDialog):
@@ -50,9 +50,9 @@ class ReinitialiseDialog(QDialog):
         self.seed.setObjectName("reinitialise_seed")
         self.seed.setRange(0, 2_147_483_647)
         self.seed.setToolTip("The same method and seed always give the same weights")
-        self.low = QDoubleSpinBox(self)
+        self.low = NumberSpinBox(self)
         self.low.setObjectName("reinitialise_low")
-        self.high = QDoubleSpinBox(self)
+        self.high = NumberSpinBox(self)
         self.high.setObjectName("reinitialise_high")
         for box, value in ((self.low, -1.0), (self.high, 1.0)):
             box.setRange(-100.0, 100.0)
