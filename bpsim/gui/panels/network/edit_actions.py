@@ -283,10 +283,10 @@ class NetworkEditActions(QObject):
 
     def _run(self, edit: Callable[[int], object]) -> bool:
         """Run an edit on the selected layer; a refusal goes to the status bar."""
-        t = self.target()
-        if t.layer is None:
+        layer = self.target().layer
+        if layer is None:
             return False
-        return self._attempt(lambda: edit(t.layer))
+        return self._attempt(lambda: edit(layer))
 
     def _attempt(self, edit: Callable[[], object]) -> bool:
         try:
