@@ -19,6 +19,7 @@ from bpsim.core.spec import MAX_DATA_VALUES, MAX_SAMPLES, Dataset, LayerSpec
 from bpsim.fileformat.checks import Obj, kind, need_bool, need_list, need_str, number_matrix
 from bpsim.fileformat.errors import LessonFileError, counted, index_place, show
 from bpsim.fileformat.jsonio import check_free_json
+from bpsim.lessons import rules
 
 INLINE_KEYS = ("inputs", "targets")
 CSV_KEYS = ("csv", "inputs", "targets", "one_hot", "standardize")
@@ -204,7 +205,6 @@ def _check_rows(dataset: Dataset, layers: list[LayerSpec], loss: str, *, inline:
     """Rows that fit the network, finite, and targets the loss can take."""
     x = np.asarray(dataset.inputs)
     t = np.asarray(dataset.targets)
-    n_in, n_out = layers[0].size, layers[-1].size
     if x.ndim != 2 or t.ndim != 2 or x.shape[0] != t.shape[0]:
         raise LessonFileError(
             f"the data set's arrays have shapes {x.shape} and {t.shape}; "
@@ -213,18 +213,9 @@ def _check_rows(dataset: Dataset, layers: list[LayerSpec], loss: str, *, inline:
         )
     if x.shape[0] < 1:
         raise LessonFileError("the data set has no rows; at least one is needed", place="dataset")
-    if x.shape[1] != n_in:
-        raise LessonFileError(
-            f"the data set has {counted(x.shape[1], 'input')} per row, "
-            f"but the input layer has {counted(n_in, 'neuron')}",
-            place="dataset",
-        )
-    if t.shape[1] != n_out:
-        raise LessonFileError(
-            f"the data set has {counted(t.shape[1], 'target')} per row, "
-            f"but the output layer has {counted(n_out, 'neuron')}",
-            place="dataset",
-        )
+    problem = rules.shape_problem(x.shape[1], t.shape[1], [layer.size for layer in layers])
+    if problem is not None:
+        raise LessonFileError(problem, place="dataset")
     dataset.inputs = np.ascontiguousarray(x, dtype=np.float64)
     dataset.targets = np.ascontiguousarray(t, dtype=np.float64)
     for name, array in (("inputs", dataset.inputs), ("targets", dataset.targets)):
@@ -235,17 +226,10 @@ def _check_rows(dataset: Dataset, layers: list[LayerSpec], loss: str, *, inline:
                 f"every number must be finite; got {show(float(array[j, i]))}",
                 place=index_place(index_place(f"dataset.{name}", j), i),
             )
-    if loss == "binary_cross_entropy":
-        bad = np.argwhere((dataset.targets < 0) | (dataset.targets > 1))
-        need = "binary_cross_entropy needs targets from 0 to 1"
-    elif loss == "cross_entropy":
-        bad = np.argwhere(dataset.targets < 0)
-        need = "cross_entropy needs targets ≥ 0 (probabilities)"
-    else:
-        return
-    if bad.size:
-        j, i = (int(n) for n in bad[0])
-        got = show(float(dataset.targets[j, i]))
+    misfit = rules.target_problem(loss, dataset.targets)
+    if misfit is not None:
+        need, j, i = misfit.need, misfit.row, misfit.column
+        got = show(misfit.value)
         if inline:
             raise LessonFileError(f"{need}; got {got}", place=f"dataset.targets[{j}][{i}]")
         names = dataset.target_names

@@ -44,6 +44,7 @@ from bpsim.fileformat.checks import (
 from bpsim.fileformat.dataset import read_dataset
 from bpsim.fileformat.errors import TOP, LessonFileError, counted, index_place, show
 from bpsim.fileformat.jsonio import check_free_json
+from bpsim.lessons import rules
 
 FORMAT_NAME = "bpsim"
 FORMAT_VERSION = 1
@@ -186,11 +187,9 @@ def _layers(value: object) -> list[LayerSpec]:
             layer.activation = need_choice(
                 obj.get("activation", "sigmoid"), obj.at("activation"), ACTIVATIONS, "activation"
             )
-            if layer.activation == "softmax" and k != last:
-                raise LessonFileError(
-                    f"softmax is allowed only in the output layer (layers[{last}])",
-                    place=obj.at("activation"),
-                )
+            problem = rules.activation_problem(layer.activation, k, last)
+            if problem is not None:
+                raise LessonFileError(problem, place=obj.at("activation"))
             layer.bias = need_choice(
                 obj.get("bias", "per_neuron"), obj.at("bias"), BIAS_MODES, "bias mode"
             )
@@ -333,17 +332,10 @@ def _init(value: object) -> InitSpec:
 
 def _loss(value: object, layers: list[LayerSpec]) -> str:
     loss = need_choice(value, "loss", LOSSES, "loss")
-    out = layers[-1].activation
     where = f"layers[{len(layers) - 1}].activation"
-    if loss == "binary_cross_entropy" and out != "sigmoid":
-        raise LessonFileError(
-            f"binary_cross_entropy needs a sigmoid output layer, but {where} is '{out}'",
-            place="loss",
-        )
-    if loss == "cross_entropy" and out != "softmax":
-        raise LessonFileError(
-            f"cross_entropy needs a softmax output layer, but {where} is '{out}'", place="loss"
-        )
+    problem = rules.loss_problem(loss, layers[-1].activation, where)
+    if problem is not None:
+        raise LessonFileError(problem, place="loss")
     return loss
 
 

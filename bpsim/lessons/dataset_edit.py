@@ -14,7 +14,7 @@ A data set whose values were edited is written back to the file as inline rows (
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,7 @@ import numpy as np
 from bpsim.core.network import Network
 from bpsim.core.spec import MAX_DATA_VALUES, MAX_SAMPLES, Dataset
 from bpsim.core.trainer import Trainer, split_indices
+from bpsim.lessons import rules
 
 __all__ = [
     "DataState",
@@ -29,6 +30,7 @@ __all__ = [
     "check_data_value",
     "data_state",
     "fit_problem",
+    "new_rows_problem",
     "replace_dataset",
     "restore_data",
     "set_data_value",
@@ -87,44 +89,18 @@ def _count(n: int, word: str) -> str:
 
 
 def fit_problem(inputs: np.ndarray, targets: np.ndarray, network: Network) -> str | None:
-    """Why these rows cannot be the network's data set (shapes, non-finite numbers,
-    targets the loss cannot take), in words for the user; None when they fit."""
+    """Why these rows cannot be the network's data set (shapes, size limits, non-finite
+    numbers, targets the loss cannot take), in words for the user; None when they fit.
+    The rules themselves are :mod:`bpsim.lessons.rules`."""
     x, t = np.asarray(inputs), np.asarray(targets)
-    if x.ndim != 2 or t.ndim != 2 or x.shape[0] != t.shape[0]:
-        return f"the inputs {x.shape} and targets {t.shape} are not rows of the same samples"
-    n_in, n_out = network.sizes[0], network.sizes[-1]
-    if x.shape[0] < 1:
-        return "the data set has no rows; at least one is needed"
+    problem = rules.rows_problem(x, t)
+    if problem is not None:
+        return problem
     if x.shape[0] > MAX_SAMPLES:
         return f"{x.shape[0]:,} rows; at most {MAX_SAMPLES:,} are allowed"
     if x.size + t.size > MAX_DATA_VALUES:
         return f"{x.size + t.size:,} numbers; at most {MAX_DATA_VALUES:,} are allowed"
-    if x.shape[1] != n_in:
-        return (
-            f"the data set has {_count(x.shape[1], 'input')} per row, but the network's "
-            f"input layer has {_count(n_in, 'neuron')}"
-        )
-    if t.shape[1] != n_out:
-        return (
-            f"the data set has {_count(t.shape[1], 'target')} per row, but the network's "
-            f"output layer has {_count(n_out, 'neuron')}"
-        )
-    for name, array in (("input", x), ("target", t)):
-        bad = np.argwhere(~np.isfinite(array))
-        if bad.size:
-            row, column = (int(v) for v in bad[0])
-            return f"sample {row + 1}, {name} {column + 1} is not a finite number"
-    loss = network.loss.name
-    if loss == "binary_cross_entropy":
-        bad, need = np.argwhere((t < 0) | (t > 1)), "binary_cross_entropy needs targets from 0 to 1"
-    elif loss == "cross_entropy":
-        bad, need = np.argwhere(t < 0), "cross_entropy needs targets ≥ 0 (probabilities)"
-    else:
-        return None
-    if bad.size:
-        row, column = (int(v) for v in bad[0])
-        return f"{need}; sample {row + 1} has target {column + 1} = {float(t[row, column]):g}"
-    return None
+    return rules.data_problem(x, t, network.sizes, network.loss.name)
 
 
 def _install(trainer: Trainer, dataset: Dataset) -> None:
@@ -150,25 +126,34 @@ def replace_dataset(trainer: Trainer, dataset: Dataset) -> None:
     _install(trainer, dataset)
 
 
-def add_rows(trainer: Trainer, inputs: np.ndarray, targets: np.ndarray) -> None:
-    """Append samples (a point clicked into the plane, say). The data set becomes inline
-    rows. ValueError (nothing changed) when they do not fit."""
+def new_rows_problem(trainer: Trainer, inputs: np.ndarray, targets: np.ndarray) -> str | None:
+    """Why these samples cannot be appended to the trainer's data set, or None."""
     new_x = np.atleast_2d(np.asarray(inputs, dtype=np.float64))
     new_t = np.atleast_2d(np.asarray(targets, dtype=np.float64))
     if new_x.shape[1:] != trainer.inputs.shape[1:] or new_t.shape[1:] != trainer.targets.shape[1:]:
-        raise ValueError(
+        return (
             f"a new sample needs {_count(trainer.inputs.shape[1], 'input')} and "
             f"{_count(trainer.targets.shape[1], 'target')}"
         )
-    x = np.concatenate([trainer.inputs, new_x])
-    t = np.concatenate([trainer.targets, new_t])
-    problem = fit_problem(x, t, trainer.network)
+    return fit_problem(
+        np.concatenate([trainer.inputs, new_x]),
+        np.concatenate([trainer.targets, new_t]),
+        trainer.network,
+    )
+
+
+def add_rows(trainer: Trainer, inputs: np.ndarray, targets: np.ndarray) -> None:
+    """Append samples (a point clicked into the plane, say). The data set becomes inline
+    rows. ValueError (nothing changed) when they do not fit."""
+    problem = new_rows_problem(trainer, inputs, targets)
     if problem is not None:
         raise ValueError(problem)
+    new_x = np.atleast_2d(np.asarray(inputs, dtype=np.float64))
+    new_t = np.atleast_2d(np.asarray(targets, dtype=np.float64))
     old = trainer.lesson.dataset
     dataset = Dataset(
-        inputs=np.ascontiguousarray(x),
-        targets=np.ascontiguousarray(t),
+        inputs=np.ascontiguousarray(np.concatenate([trainer.inputs, new_x])),
+        targets=np.ascontiguousarray(np.concatenate([trainer.targets, new_t])),
         source={},
         input_names=old.input_names,
         target_names=old.target_names,
@@ -189,9 +174,9 @@ def check_data_value(trainer: Trainer, part: str, row: int, column: int, value: 
     if part == "targets":
         trial = array[row].copy()
         trial[column] = value
-        problem = fit_problem(trainer.inputs[row : row + 1], trial[None, :], trainer.network)
-        if problem is not None:
-            raise ValueError(problem.replace("sample 1 ", f"sample {row + 1} "))
+        misfit = rules.target_problem(trainer.network.loss.name, trial[None, :])
+        if misfit is not None:
+            raise ValueError(replace(misfit, row=row).text())
     return float(array[row, column])
 
 

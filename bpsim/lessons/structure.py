@@ -9,7 +9,8 @@ shared bias turned per-neuron (the same function). New weights are drawn by the 
 init method from a seed derived from the edit, so the same edits give the same numbers on
 every machine; new biases start at 0, restored links at 0 (a removed link's weight is 0).
 
-The rules are the file format's, so an edited lesson still saves and loads: softmax only
+The rules are :mod:`bpsim.lessons.rules`, the file format's, so an edited lesson still
+saves and loads: softmax only
 on the output layer, a loss that fits the output activation (``binary_cross_entropy``
 after sigmoid, ``cross_entropy`` after softmax), at least one neuron per layer, labels
 that are not blank. Breaking one raises :class:`StructureError` naming the place; nothing
@@ -54,6 +55,7 @@ from bpsim.core.spec import (
     default_labels,
 )
 from bpsim.core.trainer import Trainer
+from bpsim.lessons import rules
 
 #: Neurons a newly inserted hidden layer starts with.
 NEW_LAYER_SIZE = 2
@@ -126,70 +128,85 @@ def current_lesson(trainer: Trainer) -> Lesson:
     return trainer.to_lesson(with_state=False)
 
 
+# -- neuron positions in the view section ---------------------------------------------------
+
+#: Where dragged neuron positions live in the lesson's view section.
+POSITIONS = "positions"
+
+
+def neuron_position(
+    view: dict[str, Any] | None, layer: int, index: int
+) -> tuple[float, float] | None:
+    """The dragged place of a neuron (editor layout units: column, row), or None."""
+    if not isinstance(view, dict):
+        return None
+    rows = view.get(POSITIONS)
+    if not isinstance(rows, list) or not 0 <= layer < len(rows):
+        return None
+    row = rows[layer]
+    if not isinstance(row, list) or not 0 <= index < len(row):
+        return None
+    entry = row[index]
+    if (
+        isinstance(entry, list | tuple)
+        and len(entry) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in entry)
+        and all(math.isfinite(v) for v in entry)
+    ):
+        return float(entry[0]), float(entry[1])
+    return None
+
+
+def with_neuron_position(
+    lesson: Lesson, layer: int, index: int, place: tuple[float, float] | None
+) -> dict[str, Any] | None:
+    """The lesson's view section with a neuron put at ``place`` (None: back in its
+    column); the lesson is not changed. None when the view ends up empty."""
+    view = dict(lesson.view) if isinstance(lesson.view, dict) else {}
+    sizes = lesson.sizes
+    rows = view.get(POSITIONS)
+    if not isinstance(rows, list):
+        rows = []
+    rows = [list(r) if isinstance(r, list) else [] for r in rows[: len(sizes)]]
+    while len(rows) < len(sizes):
+        rows.append([])
+    row = rows[layer]
+    while len(row) < sizes[layer]:
+        row.append(None)
+    row[index] = None if place is None else [round(place[0], 4), round(place[1], 4)]
+    if any(entry is not None for r in rows for entry in r):
+        view[POSITIONS] = rows
+    else:
+        view.pop(POSITIONS, None)
+    return view or None
+
+
 # -- the data ------------------------------------------------------------------------------
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def data_fits(lesson: Lesson) -> str | None:
     """Why the data set cannot train this network (a plain sentence), or None when it fits."""
-    return _fit_problem(lesson.dataset.inputs, lesson.dataset.targets, lesson.sizes, lesson.loss)
+    return _training_sentence(
+        rules.data_problem(lesson.dataset.inputs, lesson.dataset.targets, lesson.sizes, lesson.loss)
+    )
 
 
 def training_problem(trainer: Trainer) -> str | None:
     """:func:`data_fits` for a trainer as it stands (its data, network and loss now)."""
-    return _fit_problem(
-        trainer.inputs, trainer.targets, trainer.network.sizes, trainer.network.loss.name
+    network = trainer.network
+    return _training_sentence(
+        rules.data_problem(trainer.inputs, trainer.targets, network.sizes, network.loss.name)
     )
 
 
-def _fit_problem(
-    inputs: np.ndarray, targets: np.ndarray, sizes: Sequence[int], loss: str
-) -> str | None:
-    x, t = np.asarray(inputs), np.asarray(targets)
-    n_in, n_out = sizes[0], sizes[-1]
-    if x.ndim != 2 or t.ndim != 2 or len(x) == 0:
-        return "The data set has no samples, so there is nothing to train on."
-    if x.shape[1] != n_in:
-        return (
-            f"The data set has {_plural(x.shape[1], 'input')} per sample, but the input layer "
-            f"has {_plural(n_in, 'neuron')}. Training waits until the input layer has "
-            f"{x.shape[1]} again (or Undo)."
-        )
-    if t.shape[1] != n_out:
-        return (
-            f"The data set has {_plural(t.shape[1], 'target')} per sample, but the output "
-            f"layer has {_plural(n_out, 'neuron')}. Training waits until the output layer "
-            f"has {t.shape[1]} again (or Undo)."
-        )
-    if loss == "binary_cross_entropy" and bool(np.any((t < 0) | (t > 1))):
-        return "The loss binary_cross_entropy needs targets from 0 to 1; this data set has others."
-    if loss == "cross_entropy" and bool(np.any(t < 0)):
-        return "The loss cross_entropy needs targets ≥ 0 (probabilities); this data set has others."
-    return None
+def _training_sentence(problem: str | None) -> str | None:
+    """A rule's problem as the window's banner says it: training waits for the fix."""
+    if problem is None:
+        return None
+    return f"{problem[:1].upper()}{problem[1:]}. Training waits until it fits again (or Undo)."
 
 
-# -- rules ---------------------------------------------------------------------------------
-
-
-def loss_problem(loss: str, output_activation: str) -> str | None:
-    """Why ``loss`` cannot follow an output layer of ``output_activation``, or None."""
-    if loss == "binary_cross_entropy" and output_activation != "sigmoid":
-        return f"binary_cross_entropy needs a sigmoid output layer, not {output_activation}"
-    if loss == "cross_entropy" and output_activation != "softmax":
-        return f"cross_entropy needs a softmax output layer, not {output_activation}"
-    return None
-
-
-def _fitting_loss(loss: str, output_activation: str) -> str:
-    """The loss to switch to when the output activation changes under ``loss``."""
-    if output_activation == "softmax" and loss == "binary_cross_entropy":
-        return "cross_entropy"
-    if output_activation == "sigmoid" and loss == "cross_entropy":
-        return "binary_cross_entropy"
-    return "mse"
+# -- checks (the rules themselves are in bpsim.lessons.rules) ----------------------------------
 
 
 def _check_layer(lesson: Lesson, layer: int, *, hidden_or_output: bool = False) -> None:
@@ -416,7 +433,7 @@ def _remap_view(
             neuron_of[origin.layer] = {
                 was: m for m, was in enumerate(origin.neurons) if was is not None
             }
-    positions = view.get("positions")
+    positions = view.get(POSITIONS)
     if isinstance(positions, list):
         mapped: list[list[Any]] = []
         for origin in origins:
@@ -433,9 +450,9 @@ def _remap_view(
                 row.append(entry)
             mapped.append(row)
         if any(entry is not None for row in mapped for entry in row):
-            out["positions"] = mapped
+            out[POSITIONS] = mapped
         else:
-            out.pop("positions", None)
+            out.pop(POSITIONS, None)
     names = view.get("weight_names")
     if isinstance(names, dict):
         renamed: dict[str, Any] = {}
@@ -556,8 +573,9 @@ def add_layer(
         )
     if size < 1:
         raise StructureError("layers", "a layer needs at least one neuron")
-    if activation == "softmax":
-        raise StructureError("activation", "softmax is allowed only in the output layer")
+    problem = rules.activation_problem(activation, before, last + 1)
+    if problem is not None:
+        raise StructureError("activation", problem)
     if activation not in ACTIVATIONS:
         raise StructureError("activation", f"unknown activation '{activation}'")
     layers = _copy_layers(lesson.layers)
@@ -654,19 +672,17 @@ def set_activation(
             f"unknown activation '{activation}'; expected one of {', '.join(ACTIVATIONS)}",
         )
     last = len(lesson.layers) - 1
-    if activation == "softmax" and layer != last:
-        raise StructureError(
-            f"layers[{layer}].activation",
-            f"softmax is allowed only in the output layer (layers[{last}])",
-        )
+    problem = rules.activation_problem(activation, layer, last)
+    if problem is not None:
+        raise StructureError(f"layers[{layer}].activation", problem)
     loss = lesson.loss
     notes: list[str] = []
     if layer == last:
-        problem = loss_problem(loss, activation)
+        problem = rules.loss_problem(loss, activation)
         if problem is not None:
             if not adjust_loss:
                 raise StructureError("loss", problem)
-            loss = _fitting_loss(loss, activation)
+            loss = rules.fitting_loss(loss, activation)
             notes.append(f"The loss is now {loss}: {problem}.")
     new = _with(lesson, loss=loss)
     new.layers[layer].activation = activation
@@ -855,6 +871,7 @@ def edited_trainer(trainer: Trainer, edit: StructureEdit) -> Trainer:
 __all__ = [
     "EMPTY_NAME",
     "NEW_LAYER_SIZE",
+    "POSITIONS",
     "LayerOrigin",
     "StructureEdit",
     "StructureError",
@@ -866,8 +883,8 @@ __all__ = [
     "edited_trainer",
     "empty_lesson",
     "layer_name",
-    "loss_problem",
     "neuron_labels",
+    "neuron_position",
     "reinitialise",
     "remove_layer",
     "remove_neuron",
@@ -877,4 +894,5 @@ __all__ = [
     "set_link",
     "set_trainable",
     "training_problem",
+    "with_neuron_position",
 ]

@@ -116,7 +116,7 @@ def test_a_missing_file_and_data_that_do_not_fit(make_dialog, make_session, tmp_
     assert dialog.roles() == ["input", "input", "input", "target"]
     assert not dialog.apply()
     assert "does not fit this network" in dialog.problem_text()
-    assert "3 inputs per row, but the network's input layer has 2 neurons" in dialog.problem_text()
+    assert "3 inputs per row, but the input layer has 2 neurons" in dialog.problem_text()
     dialog.set_role("c", "ignore")
     dialog.set_role("label", "class (one-hot)")  # 2 classes: 2 targets, 1 output
     assert "2 targets per row" in dialog.problem_text()

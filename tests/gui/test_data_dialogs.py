@@ -111,7 +111,7 @@ def test_idx_that_does_not_fit_offers_seed002s_network(qtbot, window, tmp_path) 
     assert isinstance(dialog, IdxImportDialog)
     dialog.set_paths(idx_file(tmp_path / "i", images), idx_file(tmp_path / "l", labels))
     assert not dialog.apply()  # the worked example has 2 inputs
-    assert "784 inputs per row, but the network's input layer has 2" in dialog.problem_text()
+    assert "784 inputs per row, but the input layer has 2" in dialog.problem_text()
     assert dialog.new_button.isEnabled()
     dialog.new_lesson()
     trainer = window.session.trainer

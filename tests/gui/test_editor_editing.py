@@ -15,8 +15,8 @@ from bpsim.core.initializers import initial_parameters
 from bpsim.core.spec import InitSpec
 from bpsim.gui import MainWindow
 from bpsim.gui.panels.network.editor import NetworkEditor
-from bpsim.gui.state.commands import ReinitialiseDialog
 from bpsim.gui.state.session import ParameterKey
+from bpsim.gui.widgets.reinitialise_dialog import ReinitialiseDialog
 from bpsim.lessons.examples import find_example
 from bpsim.lessons.files import trainer_from_text
 
@@ -322,7 +322,7 @@ def test_training_waits_while_the_data_does_not_fit(qtbot: QtBot, window: MainWi
     assert window.session.trainer.network.sizes == [3, 2, 2]
     assert window.banner.isVisible()
     assert "1 input" not in window.banner.text()
-    assert "2 inputs per sample, but the input layer has 3 neurons" in window.banner.text()
+    assert "2 inputs per row, but the input layer has 3 neurons" in window.banner.text()
     assert not step.isEnabled() and not action(window, "run").isEnabled()
     assert not window.session.step()  # refused, with the reason in the status bar
     assert "waiting for data" in window.status_text()

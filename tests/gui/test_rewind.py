@@ -246,7 +246,7 @@ def test_reset_and_a_new_lesson_start_a_new_timeline(qtbot: QtBot, window: MainW
     assert window.session.trainer.phase is Phase.READY
     # edited data cannot be replayed: the timeline starts again, with no "edit" position
     trigger(qtbot, window, "step")
-    window.session.data_edited()
+    window.controller.set_data_value("inputs", 0, 0, 0.25)
     assert rewind.length == 0
     window.controller.set_learning_rate(0.3)  # a later edit is recorded again
     assert rewind.length == 1

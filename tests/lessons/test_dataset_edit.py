@@ -90,11 +90,11 @@ def test_replace_dataset_redraws_the_split_and_keeps_the_source() -> None:
 def test_fit_problem_names_what_does_not_fit() -> None:
     t = trainer()
     gates = load_builtin("xor", {"one_hot": True})
-    assert "2 targets per row, but the network's output layer has 1 neuron" in str(
+    assert "2 targets per row, but the output layer has 1 neuron" in str(
         fit_problem(gates.inputs, gates.targets, t.network)
     )
     iris = load_builtin("iris")
-    assert "4 inputs per row, but the network's input layer has 2 neurons" in str(
+    assert "4 inputs per row, but the input layer has 2 neurons" in str(
         fit_problem(iris.inputs, iris.targets, t.network)
     )
     assert fit_problem(np.zeros((0, 2)), np.zeros((0, 1)), t.network) is not None

@@ -253,9 +253,9 @@ def test_data_fits_says_what_does_not(xor: Lesson) -> None:
     wider = structure.add_neuron(xor, 0).lesson
     problem = structure.data_fits(wider)
     assert problem is not None
-    assert "2 inputs per sample, but the input layer has 3 neurons" in problem
+    assert "2 inputs per row, but the input layer has 3 neurons" in problem
     outputs = structure.add_neuron(xor, 2).lesson
-    assert "1 target per sample, but the output layer has 2 neurons" in (
+    assert "1 target per row, but the output layer has 2 neurons" in (
         structure.data_fits(outputs) or ""
     )
     back = structure.remove_neuron(wider, 0, 2).lesson

@@ -25,6 +25,7 @@ from bpsim.gui.dialogs.base import DataDialog
 from bpsim.gui.state.controller import Controller
 from bpsim.gui.state.session import Session
 from bpsim.gui.style.plot_style import class_color, class_symbol
+from bpsim.gui.widgets.number_spin_box import NumberSpinBox
 
 #: Ranges for the option boxes (the data set checks the exact limits again).
 INT_RANGES = {"size": (1, 2_000_000), "seed": (0, 2_147_483_647)}
@@ -120,7 +121,7 @@ class NewDatasetDialog(DataDialog):
             spin.valueChanged.connect(lambda _: self._timer.start())
             spin.setToolTip(_OPTION_TIPS.get(key, key))
             return spin
-        number = QDoubleSpinBox()
+        number = NumberSpinBox()
         low, high = FLOAT_RANGES.get(key, (-1e6, 1e6))
         number.setRange(low, high)
         number.setDecimals(3)

@@ -12,7 +12,6 @@ that diverges stops and says so, the other goes on.
 from __future__ import annotations
 
 import html
-import math
 import time
 from dataclasses import replace
 
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
 from bpsim.core.spec import OptimizerSpec
 from bpsim.gui.state.session import Session
 from bpsim.gui.widgets.training_controls import OPTIMIZER_TITLES, learning_rate_text
+from bpsim.lessons.rules import learning_rate_problem
 from bpsim.teaching.compare import ComparisonRun
 from bpsim.text import fmt, parse_number
 
@@ -194,8 +194,9 @@ class CompareRuns(QWidget):
                 rate = parse_number(self.learning_rates[n].text())
             except ValueError as error:
                 raise ValueError(f"run {name}, learning rate: {error}") from None
-            if not (math.isfinite(rate) and rate > 0):
-                raise ValueError(f"run {name}, learning rate: must be a number above 0")
+            problem = learning_rate_problem(rate)
+            if problem is not None:
+                raise ValueError(f"run {name}: {problem}")
             title = OPTIMIZER_TITLES.get(optimizer, optimizer)
             label = f"{name}: {title}, η = {fmt(rate)}"
             out.append((label, OptimizerSpec.with_defaults(optimizer, learning_rate=rate)))

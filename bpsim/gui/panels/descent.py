@@ -28,8 +28,9 @@ from bpsim.gui.style.plot_style import (
     image_rect,
     magnitude_map,
 )
+from bpsim.lessons.rules import learning_rate_problem
 from bpsim.teaching.descent import FUNCTIONS, Descent, DescentPath, Function, get_function
-from bpsim.text import fmt
+from bpsim.text import fmt, parse_number
 
 #: The optimizers on offer: label, name, extra hyper-parameters (the learning rate is the
 #: field's), marker colour and symbol.
@@ -64,11 +65,12 @@ def parse_point(text: str, variables: int) -> tuple[float, ...]:
 
 def parse_rate(text: str) -> float:
     try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"the learning rate {text!r} is not a number") from None
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError("the learning rate must be a number above 0")
+        value = parse_number(text)
+    except ValueError as error:
+        raise ValueError(f"the learning rate: {error}") from None
+    problem = learning_rate_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 

@@ -1,72 +1,133 @@
 """Turns what the user asks for into undoable commands on the session.
 
-Views report intents (``set_value``, ``set_learning_rate`` …); the controller pushes a
-:class:`QUndoCommand` whose ``redo``/``undo`` change only the session, and every view
-follows the session's signals. Training phases are not on this stack: undo is for edits.
+Views report intents (``set_value``, ``set_learning_rate``, ``structure.add_neuron`` …);
+the controller checks them against :mod:`bpsim.lessons.rules` (a refusal raises
+ValueError with a message and changes nothing) and pushes one command of
+:mod:`bpsim.gui.state.commands`, whose ``redo``/``undo`` change only the session; every
+view follows the session's signals. Training phases are not on this stack: undo is for
+edits.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
+import numpy as np
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtGui import QUndoStack
 
-from bpsim.gui.state.commands import StructureEditing
+from bpsim.core.spec import Dataset, Lesson
+from bpsim.gui.state.commands import (
+    DataSetCommand,
+    DataValueCommand,
+    MoveNeuronCommand,
+    SettingCommand,
+    SetValueCommand,
+    StructureCommand,
+)
 from bpsim.gui.state.session import ParameterKey, Session
+from bpsim.lessons import rules, structure
+from bpsim.lessons.dataset_edit import (
+    add_rows,
+    check_data_value,
+    fit_problem,
+    new_rows_problem,
+    replace_dataset,
+)
+from bpsim.lessons.structure import StructureEdit, StructureError, neuron_position
 from bpsim.text import fmt
 
 
-class SetValueCommand(QUndoCommand):
-    """Set one weight or bias; repeated edits of the same number merge into one."""
+class StructureEditing(QObject):
+    """Structural edits as the views ask for them (``controller.structure.add_neuron(1)``).
 
-    ID = 1001
+    Each pushes one undoable command; a refused edit raises :class:`StructureError` with a
+    message naming the place and changes nothing. Side effects the user should know about
+    (the loss switched to fit a new output activation) go to ``session.report``.
+    """
 
-    def __init__(
-        self, session: Session, key: ParameterKey, old: float, new: float, label: str
+    def __init__(self, session: Session, stack: QUndoStack, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session, self.stack = session, stack
+        self._drag = 0
+
+    def apply(self, make: Callable[[Lesson], StructureEdit]) -> StructureEdit:
+        """Work out an edit on the lesson as it stands and push it."""
+        session = self.session
+        session.pause()
+        before = session.trainer
+        edit = make(structure.current_lesson(before))
+        after = structure.edited_trainer(before, edit)
+        self.stack.push(StructureCommand(session, before, after, edit.description))
+        for note in edit.notes:
+            session.report(note)
+        return edit
+
+    def add_layer(self, before: int, size: int = structure.NEW_LAYER_SIZE) -> StructureEdit:
+        return self.apply(lambda lesson: structure.add_layer(lesson, before, size))
+
+    def remove_layer(self, layer: int) -> StructureEdit:
+        return self.apply(lambda lesson: structure.remove_layer(lesson, layer))
+
+    def add_neuron(self, layer: int) -> StructureEdit:
+        return self.apply(lambda lesson: structure.add_neuron(lesson, layer))
+
+    def remove_neuron(self, layer: int, index: int) -> StructureEdit:
+        return self.apply(lambda lesson: structure.remove_neuron(lesson, layer, index))
+
+    def set_activation(self, layer: int, activation: str) -> StructureEdit:
+        return self.apply(lambda lesson: structure.set_activation(lesson, layer, activation))
+
+    def set_bias_mode(self, layer: int, mode: str) -> StructureEdit:
+        return self.apply(lambda lesson: structure.set_bias_mode(lesson, layer, mode))
+
+    def set_trainable(
+        self, layer: int, *, weights: bool | None = None, bias: bool | None = None
+    ) -> StructureEdit:
+        return self.apply(
+            lambda lesson: structure.set_trainable(lesson, layer, weights=weights, bias=bias)
+        )
+
+    def set_link(self, k: int, j: int, i: int, present: bool) -> StructureEdit:
+        """Remove (mask) or restore the link weights[k][j][i]."""
+        return self.apply(lambda lesson: structure.set_link(lesson, k, j, i, present))
+
+    def rename_neuron(self, layer: int, index: int, name: str) -> StructureEdit:
+        return self.apply(lambda lesson: structure.rename_neuron(lesson, layer, index, name))
+
+    def reinitialise(
+        self, method: str, seed: int, low: float = -1.0, high: float = 1.0
+    ) -> StructureEdit:
+        return self.apply(lambda lesson: structure.reinitialise(lesson, method, seed, low, high))
+
+    # -- dragging --------------------------------------------------------------------
+
+    def begin_drag(self) -> int:
+        """A new drag: its moves merge into one command."""
+        self._drag += 1
+        return self._drag
+
+    def move_neuron(
+        self, layer: int, index: int, place: tuple[float, float] | None, drag: int = 0
     ) -> None:
-        super().__init__(f"Set {label} to {fmt(new)}")
-        self.session, self.key, self.old, self.new, self.label = session, key, old, new, label
-
-    def id(self) -> int:
-        return self.ID
-
-    def redo(self) -> None:
-        self.session.set_value(self.key, self.new)
-
-    def undo(self) -> None:
-        self.session.set_value(self.key, self.old)
-
-    def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, SetValueCommand) or other.key != self.key:
-            return False
-        self.new = other.new
-        self.setText(f"Set {self.label} to {fmt(self.new)}")
-        return True
-
-
-class SettingCommand(QUndoCommand):
-    """Change one training setting (learning rate, optimizer, loss, batch size)."""
-
-    def __init__(self, text: str, apply_old, apply_new) -> None:
-        super().__init__(text)
-        self._old, self._new = apply_old, apply_new
-
-    def redo(self) -> None:
-        self._new()
-
-    def undo(self) -> None:
-        self._old()
-
-
-def loss_problem(loss: str, output_activation: str) -> str | None:
-    """Why ``loss`` cannot follow an output layer of ``output_activation`` (the file
-    format's rule, so a lesson edited here still loads), or None when it can."""
-    if loss == "binary_cross_entropy" and output_activation != "sigmoid":
-        return f"binary_cross_entropy needs a sigmoid output layer, not {output_activation}"
-    if loss == "cross_entropy" and output_activation != "softmax":
-        return f"cross_entropy needs a softmax output layer, not {output_activation}"
-    return None
+        """Put a neuron at ``place`` (editor layout units; None: back in its column)."""
+        lesson = self.session.trainer.lesson
+        if not (0 <= layer < len(lesson.layers) and 0 <= index < lesson.layers[layer].size):
+            raise StructureError(
+                "view.positions", f"there is no neuron {index + 1} in layer {layer}"
+            )
+        if place is not None and not all(math.isfinite(v) for v in place):
+            raise StructureError("view.positions", "a position must be finite numbers")
+        old = neuron_position(lesson.view, layer, index)
+        if old == place:
+            return
+        name = structure.neuron_labels(lesson)[layer][index]
+        self.stack.push(
+            MoveNeuronCommand(
+                self.session, layer, index, old, place, drag or self.begin_drag(), name
+            )
+        )
 
 
 class Controller(QObject):
@@ -92,38 +153,35 @@ class Controller(QObject):
         self.session.check_value(key, value)
         self.undo_stack.push(SetValueCommand(self.session, key, old, value, label or key.place()))
 
+    # -- training settings -------------------------------------------------------------
+
     def set_learning_rate(self, value: float) -> None:
+        """Change the learning rate (undoable). Raises ValueError when it is refused."""
         old = float(self.session.trainer.optimizer.hyper["learning_rate"])
         if value == old:
             return
-        if not (math.isfinite(value) and value > 0):
-            raise ValueError("the learning rate must be a number above 0")
+        problem = rules.learning_rate_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
         self.undo_stack.push(
             SettingCommand(
-                f"Learning rate {fmt(value)}",
-                lambda: self.session.set_learning_rate(old),
-                lambda: self.session.set_learning_rate(value),
+                f"Learning rate {fmt(value)}", self.session.set_learning_rate, old, value
             )
         )
 
     def set_optimizer(self, name: str) -> None:
+        """Switch optimizer (undoable: undo brings back the old one with its settings)."""
         old_spec = self.session.optimizer_spec()
         if name == old_spec.name:
             return
-        trainer = self.session.trainer
-
-        def back() -> None:
-            trainer.set_optimizer(old_spec)
-            self.session.settingsChanged.emit()
-            self.session.stateChanged.emit()
-
+        new_spec = self.session.switched_optimizer(name)
         self.undo_stack.push(
-            SettingCommand(f"Optimizer {name}", back, lambda: self.session.set_optimizer(name))
+            SettingCommand(f"Optimizer {name}", self.session.set_optimizer_spec, old_spec, new_spec)
         )
 
     def loss_problem(self, name: str) -> str | None:
         """Why the loss ``name`` does not fit this network's output layer, or None."""
-        return loss_problem(name, self.session.trainer.network.layers[-1].activation)
+        return rules.loss_problem(name, self.session.trainer.network.layers[-1].activation)
 
     def set_loss(self, name: str) -> None:
         """Change the loss (undoable). Raises ValueError when it does not fit the output."""
@@ -133,36 +191,25 @@ class Controller(QObject):
         problem = self.loss_problem(name)
         if problem is not None:
             raise ValueError(problem)
-        self.undo_stack.push(
-            SettingCommand(
-                f"Loss {name}",
-                lambda: self.session.set_loss(old),
-                lambda: self.session.set_loss(name),
-            )
-        )
+        self.undo_stack.push(SettingCommand(f"Loss {name}", self.session.set_loss, old, name))
 
     def set_batch_size(self, size: int | None) -> None:
+        """Change the batch size (None: the full set; undoable). ValueError when refused."""
         old = self.session.trainer.training.batch_size
         if size == old:
             return
-        if size is not None and size < 1:
-            raise ValueError("the batch size must be at least 1")
+        problem = rules.batch_size_problem(size)
+        if problem is not None:
+            raise ValueError(problem)
         self.undo_stack.push(
-            SettingCommand(
-                f"Batch size {size or 'full'}",
-                lambda: self.session.set_batch_size(old),
-                lambda: self.session.set_batch_size(size),
-            )
+            SettingCommand(f"Batch size {size or 'full'}", self.session.set_batch_size, old, size)
         )
 
-    # -- the data set (commands in bpsim.gui.state.data_commands) ------------------------------
+    # -- the data set --------------------------------------------------------------------
 
     def set_data_value(self, part: str, row: int, column: int, value: float) -> None:
         """Set input or target ``column`` of sample ``row`` (``part`` "inputs" or
         "targets"; undoable). Raises ValueError, changing nothing, when refused."""
-        from bpsim.gui.state.data_commands import DataValueCommand
-        from bpsim.lessons.dataset_edit import check_data_value
-
         old = check_data_value(self.session.trainer, part, row, column, float(value))
         if float(value) == old:
             return
@@ -171,32 +218,16 @@ class Controller(QObject):
     def add_samples(self, inputs: object, targets: object, text: str = "Add a point") -> None:
         """Append samples to the data set (undoable); it becomes inline rows. Raises
         ValueError, changing nothing, when they do not fit the network."""
-        import numpy as np
-
-        from bpsim.gui.state.data_commands import DataSetCommand
-        from bpsim.lessons.dataset_edit import add_rows, fit_problem
-
-        trainer = self.session.trainer
         x = np.atleast_2d(np.asarray(inputs, dtype=np.float64))
         t = np.atleast_2d(np.asarray(targets, dtype=np.float64))
-        if x.shape[1:] != trainer.inputs.shape[1:] or t.shape[1:] != trainer.targets.shape[1:]:
-            add_rows(trainer, x, t)  # raises the message; changes nothing
-        problem = fit_problem(
-            np.concatenate([trainer.inputs, x]),
-            np.concatenate([trainer.targets, t]),
-            trainer.network,
-        )
+        problem = new_rows_problem(self.session.trainer, x, t)
         if problem is not None:
             raise ValueError(problem)
         self.undo_stack.push(DataSetCommand(self.session, text, lambda tr: add_rows(tr, x, t)))
 
-    def replace_dataset(self, dataset: object, text: str = "New data set") -> None:
-        """Make ``dataset`` (a bpsim.core.spec.Dataset) the lesson's data (undoable).
-        Raises ValueError, changing nothing, when it does not fit the network."""
-        from bpsim.core.spec import Dataset
-        from bpsim.gui.state.data_commands import DataSetCommand
-        from bpsim.lessons.dataset_edit import fit_problem, replace_dataset
-
+    def replace_dataset(self, dataset: Dataset, text: str = "New data set") -> None:
+        """Make ``dataset`` the lesson's data (undoable). Raises ValueError, changing
+        nothing, when it does not fit the network."""
         if not isinstance(dataset, Dataset):
             raise TypeError("expected a Dataset")
         problem = fit_problem(dataset.inputs, dataset.targets, self.session.trainer.network)

@@ -5,9 +5,9 @@ through the training so far, and go on from any earlier point as a new branch.
 and records into it what the session reports: each phase (``phaseTaken``, which names Run
 slices ``steps:N``), each edit made between phases (a weight, the learning rate, the
 optimizer, the loss, the batch size, a picked sample) and resets. Going back or forward
-asks the timeline to put the trainer exactly where it was (bit for bit) and then lets every
-view redraw through :meth:`Session.show_restored`. This is separate from the editing undo
-stack: undo takes back an edit, rewinding takes back training.
+asks the session (:meth:`Session.rewind_to`) to put the trainer exactly where the timeline
+was (bit for bit) and let every view redraw. This is separate from the editing undo stack:
+undo takes back an edit, rewinding takes back training.
 
 :class:`PhaseMemory` remembers the few things a phase destroys that the teaching views
 still want to show: the parameters and optimizer state just before an update (for the
@@ -22,12 +22,11 @@ from dataclasses import astuple, dataclass
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QWidget
 
 from bpsim.core.network import Network
 from bpsim.core.trainer import Phase, Snapshot, Trainer
 from bpsim.gui.state.session import Session
-from bpsim.teaching.timeline import Timeline, TimelineError
+from bpsim.teaching.timeline import Timeline
 
 BETWEEN_STEPS = (Phase.READY, Phase.UPDATED)
 #: Phases that begin a new step when the trainer stands between two steps.
@@ -228,7 +227,7 @@ class Rewind(QObject):
             return  # a phase the timeline does not know cannot be replayed: not recorded
         self._signature = _settings_signature(self.session.trainer)
         if self.timeline.branch_count > branches:
-            self.session.message.emit(
+            self.session.report(
                 "Training went on from an earlier point: a new branch starts here "
                 "(the later history was discarded)."
             )
@@ -269,7 +268,7 @@ class Rewind(QObject):
         self.timeline.record_edit(note)
         self._signature = _settings_signature(self.session.trainer)
         if self.timeline.branch_count > branches:
-            self.session.message.emit(
+            self.session.report(
                 "Edited at an earlier point: a new branch starts here (the later history "
                 "was discarded)."
             )
@@ -292,7 +291,7 @@ class Rewind(QObject):
         """One phase back (Run pauses first). False at the start."""
         self.session.pause()
         if not self.timeline.can_go_back():
-            self.session.message.emit("Nothing to step back to: this is the start.")
+            self.session.report("Nothing to step back to: this is the start.")
             return False
         return self.seek(self.position - 1)
 
@@ -300,7 +299,7 @@ class Rewind(QObject):
         """Redo the next recorded phase. False at the newest."""
         self.session.pause()
         if not self.timeline.can_go_forward():
-            self.session.message.emit("Nothing to step forward to: this is the newest point.")
+            self.session.report("Nothing to step forward to: this is the newest point.")
             return False
         return self.seek(self.position + 1)
 
@@ -310,30 +309,23 @@ class Rewind(QObject):
         if not self._in_step_with_trainer():
             self._new_timeline()
             self.changed.emit()
-            self.session.message.emit("The network changed; the timeline starts here.")
+            self.session.report("The network changed; the timeline starts here.")
             return False
         position = min(max(int(position), 0), self.length)
         if position == self.position:
             return True
         self._moving = True
-        ok = True
         try:
-            try:
-                self.timeline.seek(position)
-            except TimelineError as error:
-                ok = False
-                self.timeline.restart()
-                self.session.message.emit(
-                    f"Could not rewind ({error}); the timeline starts again here."
-                )
+            problem = self.session.rewind_to(self.timeline, position)
             self._signature = _settings_signature(self.session.trainer)
-            self.session.show_restored("rewind")
         finally:
             self._moving = False
-        if ok:
-            self.session.message.emit(f"At {self.label()} ({self.position} of {self.length})")
+        if problem is not None:
+            self.session.report(f"Could not rewind ({problem}); the timeline starts again here.")
+        else:
+            self.session.report(f"At {self.label()} ({self.position} of {self.length})")
         self.changed.emit()
-        return ok
+        return problem is None
 
 
 #: (object name, text, keys, tip)
@@ -354,7 +346,7 @@ ACTION_SPECS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-def rewind_actions(rewind: Rewind, parent: QWidget) -> dict[str, QAction]:
+def rewind_actions(rewind: Rewind, parent: QObject) -> dict[str, QAction]:
     """Step back / Step forward again, enabled when there is somewhere to go."""
     actions: dict[str, QAction] = {}
     for name, text, keys, tip in ACTION_SPECS:

@@ -1,7 +1,11 @@
 """The open lesson as the window sees it: a :class:`Trainer` behind Qt signals.
 
-Views read the trainer (``session.trainer``) but never change it; every change goes
-through a method here, which emits the signals views follow. While Run is on, training
+The session is the ONLY writer of the trainer and its lesson, and the only emitter of
+its signals. Views read the trainer (``session.trainer``) but never change it; the
+controller's undo commands (:mod:`bpsim.gui.state.commands`), rewinding
+(:mod:`bpsim.gui.state.rewind`) and the shell call a method here, which changes the
+trainer (through :mod:`bpsim.core` or the pure edits of :mod:`bpsim.lessons`) and emits
+the signals views follow. While Run is on, training
 happens in short time slices on the GUI thread and the signals are emitted by a refresh
 timer at a steady rate, not once per step, so painting never falls behind the engine and
 Pause acts between two slices.
@@ -14,13 +18,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from bpsim.core.spec import OptimizerSpec
 from bpsim.core.trainer import DivergenceError, Phase, PhaseError, Trainer
+from bpsim.lessons import dataset_edit
 from bpsim.lessons.structure import training_problem
+from bpsim.teaching.timeline import Timeline, TimelineError
 
 RUN_SLICE_SECONDS = 0.018  # engine time per slice while running: about half of a 25 Hz frame
 REFRESH_INTERVAL_MS = 33  # panels redraw about 30 times a second while running
@@ -63,7 +70,7 @@ class Session(QObject):
     runningChanged = Signal(bool)
     diverged = Signal(str)  # a message naming epoch, step and parameter
     message = Signal(str)  # something to tell the user in the status bar
-    datasetChanged = Signal()  # the data set's values or rows changed (see data_edited)
+    datasetChanged = Signal()  # the data set's values or rows changed (see set_data_value)
     # For rewinding and teaching: a phase is about to run / the trainer has just taken one,
     # named as Timeline.record names it ("steps:N" for a Run slice; also when it diverged).
     phaseStarting = Signal(str)
@@ -237,27 +244,79 @@ class Session(QObject):
         self.trainer.select_samples(None if row is None else [row])
         self.stateChanged.emit()
 
-    def data_edited(self) -> None:
-        """The data set was changed (bpsim.lessons.dataset_edit, through the controller's
-        data commands): views re-read the samples; the pass on screen is gone."""
+    def report(self, text: str) -> None:
+        """Tell the user something in the status bar (a note, a refusal, where rewinding
+        went): the one way other modules speak through ``message``."""
+        self.message.emit(text)
+
+    def set_path(self, path: Path | None) -> None:
+        """The file the lesson is saved to now (Save as): no view redraws."""
+        self.path = path
+
+    # -- rewinding (bpsim.gui.state.rewind) --------------------------------------------
+
+    def rewind_to(self, timeline: Timeline, position: int) -> str | None:
+        """Put the trainer where ``timeline`` (kept over this very trainer) was at
+        ``position``, bit for bit, and let every view redraw as after a phase "rewind".
+        Returns None, or why the timeline could not get there (it then starts afresh at
+        the trainer as it is, which still redraws)."""
+        if timeline.trainer is not self.trainer:
+            raise ValueError("the timeline is kept over another trainer")
+        self.pause()
+        problem = None
+        try:
+            timeline.seek(position)
+        except TimelineError as error:
+            timeline.restart()
+            problem = str(error)
+        self._reset_changed()
+        self.last_phase = "rewind"
+        self.parametersChanged.emit()
+        self.traceChanged.emit()
+        self.historyChanged.emit()
+        self.settingsChanged.emit()
+        self.stateChanged.emit()
+        self.phaseFinished.emit("rewind")
+        return problem
+
+    # -- the data set (the controller's data commands call these) ------------------------
+
+    def set_data_value(
+        self, part: str, row: int, column: int, value: float, source: dict[str, Any] | None = None
+    ) -> None:
+        """Set input or target ``column`` of sample ``row`` (``part`` "inputs" or
+        "targets"); ``source`` puts back the file form the data set had (on undo).
+        Raises ValueError, changing nothing, when the value is refused."""
+        trainer = self.trainer
+        dataset_edit.set_data_value(trainer, part, row, column, value)
+        if source is not None:
+            trainer.lesson.dataset.source = dict(source)
+        self._data_edited()
+
+    def change_data(
+        self, change: Callable[[Trainer], None]
+    ) -> tuple[dataset_edit.DataState, dataset_edit.DataState]:
+        """Apply ``change`` (a :mod:`bpsim.lessons.dataset_edit` function: add rows, a new
+        data set) and return the data before and after it, for undo and redo."""
+        before = dataset_edit.data_state(self.trainer)
+        change(self.trainer)
+        after = dataset_edit.data_state(self.trainer)
+        self._data_edited()
+        return before, after
+
+    def restore_data(self, state: dataset_edit.DataState) -> None:
+        """Put back the data exactly as ``state`` recorded them (undo, redo)."""
+        dataset_edit.restore_data(self.trainer, state)
+        self._data_edited()
+
+    def _data_edited(self) -> None:
+        """Views re-read the samples; the pass on screen is gone."""
         self.last_phase = "edit"
         self.datasetChanged.emit()
         self.traceChanged.emit()
         self.settingsChanged.emit()  # the batch size's range follows the number of rows
         self.stateChanged.emit()
         self.phaseFinished.emit("edit")
-
-    def show_restored(self, name: str = "rewind") -> None:
-        """The rewind timeline has put the trainer back at another point (it changes the
-        trainer itself, bit for bit): every view redraws, as after a phase ``name``."""
-        self._reset_changed()
-        self.last_phase = name
-        self.parametersChanged.emit()
-        self.traceChanged.emit()
-        self.historyChanged.emit()
-        self.settingsChanged.emit()
-        self.stateChanged.emit()
-        self.phaseFinished.emit(name)
 
     # -- edits (the controller's undo commands call these) ------------------------------
 
@@ -291,19 +350,25 @@ class Session(QObject):
         self.trainer.set_learning_rate(value)
         self.settingsChanged.emit()
 
-    def set_optimizer(self, name: str) -> None:
-        """Switch optimizer with a fresh state and PyTorch's defaults; plain SGD, which
-        has no default learning rate, keeps the current one."""
-        if name == self.trainer.optimizer_spec.name:
-            return
-        if name == "sgd":
-            lr = float(self.trainer.optimizer.hyper["learning_rate"])
-            spec = OptimizerSpec.with_defaults(name, learning_rate=lr)
-        else:
-            spec = OptimizerSpec.with_defaults(name)
+    def set_optimizer_spec(self, spec: OptimizerSpec) -> None:
+        """Exactly this optimizer and hyper-parameters (undoing a switch)."""
         self.trainer.set_optimizer(spec)
         self.settingsChanged.emit()
         self.stateChanged.emit()
+
+    def switched_optimizer(self, name: str) -> OptimizerSpec:
+        """The optimizer ``name`` with PyTorch's defaults; plain SGD, which has no default
+        learning rate, keeps the current one."""
+        if name == "sgd":
+            lr = float(self.trainer.optimizer.hyper["learning_rate"])
+            return OptimizerSpec.with_defaults(name, learning_rate=lr)
+        return OptimizerSpec.with_defaults(name)
+
+    def set_optimizer(self, name: str) -> None:
+        """Switch optimizer with a fresh state (see :meth:`switched_optimizer`)."""
+        if name == self.trainer.optimizer_spec.name:
+            return
+        self.set_optimizer_spec(self.switched_optimizer(name))
 
     def set_loss(self, name: str) -> None:
         self.trainer.set_loss(name)
@@ -334,9 +399,9 @@ class Session(QObject):
     def replace_structure(self, trainer: Trainer) -> None:
         """The same lesson with another structure (an undoable edit of the network, see
         bpsim.gui.state.commands): views rebuild as for a new lesson, but the undo history and
-        the file stay."""
+        the file stay. The trainer left behind (kept by the undo command) drops its caches."""
         self.pause()
-        self.trainer = trainer
+        previous, self.trainer = self.trainer, trainer
         self._reset_changed()
         self.last_phase = "edit"
         self.structureChanged.emit()
@@ -347,6 +412,13 @@ class Session(QObject):
         self.settingsChanged.emit()
         self.stateChanged.emit()
         self.phaseFinished.emit("edit")
+        if previous is not trainer:
+            previous.release_caches()
+
+    def set_view(self, view: dict[str, Any] | None) -> None:
+        """The lesson's view section (dragged neuron positions, saved with the file)."""
+        self.trainer.lesson.view = view
+        self.viewChanged.emit()
 
     # -- run / pause -----------------------------------------------------------------
 

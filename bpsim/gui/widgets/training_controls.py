@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
 from bpsim.core.spec import LOSSES, OPTIMIZER_DEFAULTS
 from bpsim.gui.state.controller import Controller
 from bpsim.gui.state.session import Session
+from bpsim.lessons.rules import learning_rate_problem
+from bpsim.text import parse_number
 
 OPTIMIZER_TITLES: dict[str, str] = {
     "sgd": "SGD",
@@ -202,17 +204,18 @@ class TrainingControls(QWidget):
             QToolTip.showText(widget.mapToGlobal(widget.rect().bottomLeft()), text, widget)
 
     def _learning_rate_edited(self) -> None:
-        text = self.learning_rate.text().strip().replace("−", "-").replace(",", ".")
+        text = self.learning_rate.text().strip()
+        current = float(self.session.trainer.optimizer.hyper["learning_rate"])
         try:
-            value = float(text)
+            value = parse_number(text)
         except ValueError:
             value = math.nan
-        current = float(self.session.trainer.optimizer.hyper["learning_rate"])
-        if not (math.isfinite(value) and value > 0):
+        problem = learning_rate_problem(value)
+        if problem is not None:
             self.learning_rate.setText(learning_rate_text(current))
             self._refuse(
                 self.learning_rate,
-                f"The learning rate must be a number above 0, not '{text}'; "
+                f"{problem[:1].upper()}{problem[1:]}, not '{text}'; "
                 f"it stays {learning_rate_text(current)}",
             )
             return

@@ -15,7 +15,7 @@ so a 784-input network draws a few hundred items, not hundreds of thousands.
 Edits go through the :class:`~bpsim.gui.state.controller.Controller` (undoable); double-click a
 link (or a bias, or a neuron for its bias) to type a new value in a small inline editor
 that never blocks; F2 renames a neuron. The network itself is edited from the Network
-menu and the right-click menus (:class:`~bpsim.gui.state.commands.NetworkEditActions`, acting on
+menu and the right-click menus (:mod:`~bpsim.gui.panels.network.edit_actions`, acting on
 the selection: a link, a neuron, or a layer by its caption), and neurons are dragged to
 new places, which the lesson's ``view`` keeps in layout units (columns, rows) so they
 survive a new layout.
@@ -62,6 +62,7 @@ from PySide6.QtWidgets import (
 
 from bpsim.core.network import Network, Trace
 from bpsim.core.trainer import Phase
+from bpsim.gui.panels.network.edit_actions import NetworkEditActions
 from bpsim.gui.panels.network.items import (
     Z_BAND,
     Z_BIAS_LINK,
@@ -78,10 +79,10 @@ from bpsim.gui.panels.network.items import (
     gradient_arrow,
     make_font,
 )
-from bpsim.gui.state.commands import NetworkEditActions, neuron_position
 from bpsim.gui.state.controller import Controller
 from bpsim.gui.state.session import ParameterKey, Session
 from bpsim.gui.style import palette
+from bpsim.lessons.structure import neuron_position
 from bpsim.teaching.explain import Names, names_for
 from bpsim.text import fmt, full, parse_number
 
