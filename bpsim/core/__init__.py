@@ -16,5 +16,6 @@ Read it in this order; each file is short and top to bottom:
 
 Then ``initializers.py`` (starting weights), ``history.py`` (the loss series),
 ``state.py`` (the saved training state, so a run resumes bit for bit) and
-``gradcheck.py`` (backprop's gradients against finite differences).
+``gradcheck.py`` (backprop's gradients against finite differences) and ``rules.py``
+(what fits in a lesson: each rule once, for the file reader, the edits and the window).
 """

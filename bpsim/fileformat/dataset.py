@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from bpsim.core import rules
 from bpsim.core.spec import MAX_DATA_VALUES, MAX_SAMPLES, Dataset, LayerSpec
 from bpsim.fileformat.checks import Obj, kind, need_bool, need_list, need_str, number_matrix
 from bpsim.fileformat.errors import LessonFileError, counted, index_place, show
 from bpsim.fileformat.jsonio import check_free_json
-from bpsim.lessons import rules
 
 INLINE_KEYS = ("inputs", "targets")
 CSV_KEYS = ("csv", "inputs", "targets", "one_hot", "standardize")

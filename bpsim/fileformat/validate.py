@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from bpsim.core import rules
 from bpsim.core.spec import (
     ACTIVATIONS,
     BIAS_MODES,
@@ -44,7 +45,6 @@ from bpsim.fileformat.checks import (
 from bpsim.fileformat.dataset import read_dataset
 from bpsim.fileformat.errors import TOP, LessonFileError, counted, index_place, show
 from bpsim.fileformat.jsonio import check_free_json
-from bpsim.lessons import rules
 
 FORMAT_NAME = "bpsim"
 FORMAT_VERSION = 1

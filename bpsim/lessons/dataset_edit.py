@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from bpsim.core import rules
 from bpsim.core.network import Network
 from bpsim.core.spec import MAX_DATA_VALUES, MAX_SAMPLES, Dataset
 from bpsim.core.trainer import Trainer, split_indices
-from bpsim.lessons import rules
 
 __all__ = [
     "DataState",
@@ -91,7 +91,7 @@ def _count(n: int, word: str) -> str:
 def fit_problem(inputs: np.ndarray, targets: np.ndarray, network: Network) -> str | None:
     """Why these rows cannot be the network's data set (shapes, size limits, non-finite
     numbers, targets the loss cannot take), in words for the user; None when they fit.
-    The rules themselves are :mod:`bpsim.lessons.rules`."""
+    The rules themselves are :mod:`bpsim.core.rules`."""
     x, t = np.asarray(inputs), np.asarray(targets)
     problem = rules.rows_problem(x, t)
     if problem is not None:

@@ -9,7 +9,7 @@ shared bias turned per-neuron (the same function). New weights are drawn by the 
 init method from a seed derived from the edit, so the same edits give the same numbers on
 every machine; new biases start at 0, restored links at 0 (a removed link's weight is 0).
 
-The rules are :mod:`bpsim.lessons.rules`, the file format's, so an edited lesson still
+The rules are :mod:`bpsim.core.rules`, the file format's, so an edited lesson still
 saves and loads: softmax only
 on the output layer, a loss that fits the output activation (``binary_cross_entropy``
 after sigmoid, ``cross_entropy`` after softmax), at least one neuron per layer, labels
@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from bpsim.core import rules
 from bpsim.core.history import History
 from bpsim.core.initializers import initial_parameters
 from bpsim.core.optimizers import OptimizerStateError
@@ -55,7 +56,6 @@ from bpsim.core.spec import (
     default_labels,
 )
 from bpsim.core.trainer import Trainer
-from bpsim.lessons import rules
 
 #: Neurons a newly inserted hidden layer starts with.
 NEW_LAYER_SIZE = 2
@@ -206,7 +206,7 @@ def _training_sentence(problem: str | None) -> str | None:
     return f"{problem[:1].upper()}{problem[1:]}. Training waits until it fits again (or Undo)."
 
 
-# -- checks (the rules themselves are in bpsim.lessons.rules) ----------------------------------
+# -- checks (the rules themselves are in bpsim.core.rules) ----------------------------------
 
 
 def _check_layer(lesson: Lesson, layer: int, *, hidden_or_output: bool = False) -> None:

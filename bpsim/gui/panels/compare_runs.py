@@ -32,10 +32,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bpsim.core.rules import learning_rate_problem
 from bpsim.core.spec import OptimizerSpec
 from bpsim.gui.state.session import Session
 from bpsim.gui.widgets.training_controls import OPTIMIZER_TITLES, learning_rate_text
-from bpsim.lessons.rules import learning_rate_problem
 from bpsim.teaching.compare import ComparisonRun
 from bpsim.text import fmt, parse_number
 

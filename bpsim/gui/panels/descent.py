@@ -20,6 +20,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QPushButton, QWidget
 
+from bpsim.core.rules import learning_rate_problem
 from bpsim.core.spec import OptimizerSpec
 from bpsim.gui.style.plot_style import (
     ERROR_COLOR,
@@ -28,7 +29,6 @@ from bpsim.gui.style.plot_style import (
     image_rect,
     magnitude_map,
 )
-from bpsim.lessons.rules import learning_rate_problem
 from bpsim.teaching.descent import FUNCTIONS, Descent, DescentPath, Function, get_function
 from bpsim.text import fmt, parse_number
 

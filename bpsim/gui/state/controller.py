@@ -1,7 +1,7 @@
 """Turns what the user asks for into undoable commands on the session.
 
 Views report intents (``set_value``, ``set_learning_rate``, ``structure.add_neuron`` …);
-the controller checks them against :mod:`bpsim.lessons.rules` (a refusal raises
+the controller checks them against :mod:`bpsim.core.rules` (a refusal raises
 ValueError with a message and changes nothing) and pushes one command of
 :mod:`bpsim.gui.state.commands`, whose ``redo``/``undo`` change only the session; every
 view follows the session's signals. Training phases are not on this stack: undo is for
@@ -17,6 +17,7 @@ import numpy as np
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QUndoStack
 
+from bpsim.core import rules
 from bpsim.core.spec import Dataset, Lesson
 from bpsim.gui.state.commands import (
     DataSetCommand,
@@ -27,7 +28,7 @@ from bpsim.gui.state.commands import (
     StructureCommand,
 )
 from bpsim.gui.state.session import ParameterKey, Session
-from bpsim.lessons import rules, structure
+from bpsim.lessons import structure
 from bpsim.lessons.dataset_edit import (
     add_rows,
     check_data_value,

@@ -23,10 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bpsim.core.rules import learning_rate_problem
 from bpsim.core.spec import LOSSES, OPTIMIZER_DEFAULTS
 from bpsim.gui.state.controller import Controller
 from bpsim.gui.state.session import Session
-from bpsim.lessons.rules import learning_rate_problem
 from bpsim.text import parse_number
 
 OPTIMIZER_TITLES: dict[str, str] = {

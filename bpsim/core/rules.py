@@ -7,7 +7,8 @@ place and reads the same everywhere. Each function returns None when the value f
 short lower-case sentence naming the problem, for the caller to put after its place
 ("Learning rate: …", "layers[2].activation: …").
 
-Only numpy and the standard library: the file reader below this layer may call it too.
+Only numpy and the standard library, and it lives in core, the lowest layer, so the file
+reader, the lesson edits, the trainer and the window can all call the same copy.
 """
 
 from __future__ import annotations

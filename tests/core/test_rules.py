@@ -1,4 +1,4 @@
-"""The rules of what fits, each once (bpsim.lessons.rules), and every place that checks a
+"""The rules of what fits, each once (bpsim.core.rules), and every place that checks a
 rule saying what the rule says: the file reader, the structural and data edits, the
 window's controller and its fields."""
 
@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bpsim.core import rules
 from bpsim.core.trainer import Trainer
 from bpsim.fileformat import LessonFileError, parse_lesson
-from bpsim.lessons import dataset_edit, rules, structure
+from bpsim.lessons import dataset_edit, structure
 from bpsim.lessons.examples import find_example
 from bpsim.lessons.files import trainer_from_lesson_file
 
