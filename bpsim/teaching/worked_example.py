@@ -48,7 +48,9 @@ MAX_TERMS = 6  # products written out per weighted sum
 MAX_SAMPLES = 2  # samples written out per batch
 
 MAX_WEIGHTS = 64  # more weights than this: the network is summarised per layer
-MAX_UPDATE_ROWS = 64  # rows of the update table (per array when summarised: 3)
+MAX_UPDATE_ROWS = 64  # rows of the update table
+SUMMARY_TERMS = 3  # products written out per sum when the network is summarised
+SUMMARY_ROWS = 2  # update-table rows per parameter array when summarised
 
 
 @dataclass
@@ -162,11 +164,10 @@ def _kind(net: Network, k: int) -> str:
 
 
 def _range_note(what: str, values: np.ndarray, skipped: int) -> str:
-    """One line for the neurons not written out: their values' range and mean."""
+    """One line for the neurons not written out: the range of their values."""
     return (
-        f"The other {skipped} neurons work the same way; {what} over the layer: from "
-        f"{fmt(float(values.min()))} to {fmt(float(values.max()))}, mean "
-        f"{fmt(float(values.mean()))}."
+        f"The other {skipped} neurons work the same way; {what} over the layer runs from "
+        f"{fmt(float(values.min()))} to {fmt(float(values.max()))}."
     )
 
 
@@ -212,7 +213,9 @@ def blocks(example: WorkedExample) -> list[Block]:
                 "p",
                 f"The batch loss is the mean of the {trace.batch_size} samples' losses, and each "
                 "gradient is the mean of the samples' gradients. The chain rule is written out "
-                f"for the first {samples} sample{'s' if samples > 1 else ''}.",
+                + (
+                    "for the first sample." if samples == 1 else f"for the first {samples} samples."
+                ),
             )
         )
     if large:
@@ -223,15 +226,16 @@ def blocks(example: WorkedExample) -> list[Block]:
                 "summarised, with its first neuron and first weight written out as the example.",
             )
         )
-    out += _forward_blocks(example, samples, shown_neurons)
+    terms = SUMMARY_TERMS if large else MAX_TERMS
+    out += _forward_blocks(example, samples, shown_neurons, terms)
     out += _loss_blocks(example, samples)
-    out += _backward_blocks(example, samples, shown_neurons)
+    out += _backward_blocks(example, samples, shown_neurons, terms)
     out += _gradient_blocks(example, large)
     out += _update_blocks(example, large)
     return out
 
 
-def _forward_blocks(example: WorkedExample, samples: int, shown: int) -> list[Block]:
+def _forward_blocks(example: WorkedExample, samples: int, shown: int, terms: int) -> list[Block]:
     net, trace, names = example.network, example.trace, example.names
     out = [Block("h2", "1. Forward pass")]
     for s in range(samples):
@@ -247,7 +251,10 @@ def _forward_blocks(example: WorkedExample, samples: int, shown: int) -> list[Bl
             layer = net.layers[k]
             out.append(Block("h3", f"Layer {k} ({_kind(net, k)}, {layer.activation})"))
             items: list[list[Formula | str]] = [
-                [net_formula(net, trace, names, k, j, s), out_formula(net, trace, names, k, j, s)]
+                [
+                    net_formula(net, trace, names, k, j, s, terms),
+                    out_formula(net, trace, names, k, j, s),
+                ]
                 for j in range(min(layer.size, shown))
             ]
             if layer.size > shown:
@@ -278,7 +285,7 @@ def _loss_blocks(example: WorkedExample, samples: int) -> list[Block]:
     return out
 
 
-def _backward_blocks(example: WorkedExample, samples: int, shown: int) -> list[Block]:
+def _backward_blocks(example: WorkedExample, samples: int, shown: int, terms: int) -> list[Block]:
     net, trace, names = example.network, example.trace, example.names
     out = [Block("h2", "3. Backward pass")]
     for s in range(samples):
@@ -304,7 +311,7 @@ def _backward_blocks(example: WorkedExample, samples: int, shown: int) -> list[B
                 else:
                     items.append(
                         [
-                            paths_formula(net, trace, names, k, j, s),
+                            paths_formula(net, trace, names, k, j, s, terms),
                             fprime_formula(net, trace, names, k, j, s),
                             delta,
                         ]
@@ -403,7 +410,7 @@ def _update_blocks(example: WorkedExample, large: bool) -> list[Block]:
 
 
 def _update_rows(example: WorkedExample, large: bool) -> list[ParameterUpdate | str]:
-    """The update table's rows: every parameter, or for a large network the first three of
+    """The update table's rows: every parameter, or for a large network the first few of
     each array and a line for the rest."""
     updates = example.updates
     if not large:
@@ -417,9 +424,9 @@ def _update_rows(example: WorkedExample, large: bool) -> list[ParameterUpdate | 
         count = int(array.size)
         part = updates[start : start + count]
         start += count
-        rows.extend(part[:3])
-        if len(part) > 3:
-            rows.append(f"… {len(part) - 3} more of this layer")
+        rows.extend(part[:SUMMARY_ROWS])
+        if len(part) > SUMMARY_ROWS:
+            rows.append(f"… {len(part) - SUMMARY_ROWS} more")
     return rows
 
 
@@ -463,7 +470,7 @@ HTML_STYLE = (
     "h2{margin-top:1.4em}h3{margin:1em 0 .3em}"
     f"table{{border-collapse:collapse;margin:.5em 0}}"
     f"td,th{{border:1px solid {HTML_COLORS['rule']};padding:.2em .5em;text-align:right}}"
-    "th{text-align:center}td:first-child{text-align:left}"
+    "th{text-align:center}"
     "ul{padding-left:1.2em}li{margin:.35em 0}sub,sup{line-height:0}"
     f".note{{color:{HTML_COLORS['muted']}}}"
 )
@@ -504,7 +511,15 @@ def html_body(example: WorkedExample) -> list[str]:
                 + "</tr></thead><tbody>"
             )
             for row in rows:
-                body.append("<tr>" + "".join(f"<td>{rich(c)}</td>" for c in row) + "</tr>")
+                if not any(row[1:]):  # "… 398 more": one cell across the table
+                    cell = f"<td colspan='{len(row)}' align='left' class='note'>{rich(row[0])}</td>"
+                    body.append(f"<tr>{cell}</tr>")
+                    continue
+                first, *rest = row
+                cells = f"<td align='left'>{rich(first)}</td>" + "".join(
+                    f"<td align='right'>{rich(c)}</td>" for c in rest
+                )
+                body.append(f"<tr>{cells}</tr>")
             body.append("</tbody></table>")
     return body
 

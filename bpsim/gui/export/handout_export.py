@@ -27,6 +27,7 @@ from PySide6.QtCore import (
     QMarginsF,
     QObject,
     QRectF,
+    QSizeF,
     Qt,
     QUrl,
     Signal,
@@ -62,6 +63,7 @@ PARAMETER_FORMATS: dict[str, tuple[str, str]] = {
     "pytorch": (".py", "Python with PyTorch (*.py)"),
 }
 PICTURE_WIDTH = 1400  # pixels of the network picture
+PDF_MARGIN_MM = 15
 PICTURE_ALT = "The network"
 PICTURE_CAPTION = "The network as it was on screen when this handout was made."
 #: The report says "the first batch" (it is written for `bpsim explain`, which takes the
@@ -163,19 +165,31 @@ def handout_html(
     return head + sep + "\n" + figure + tail if sep else figure + page
 
 
-def write_pdf(path: Path, html_text: str, picture: QImage | None) -> None:
-    """Lay the HTML out on A4 pages (the picture as a document resource) and print it to a
-    PDF, written atomically."""
+def pdf_document(html_text: str, picture: QImage | None) -> QTextDocument:
+    """The handout laid out on A4 pages with :data:`PDF_MARGIN_MM` margins, the picture as
+    a document resource. Paginated here (in points at the screen's 96 dpi, which the PDF
+    scales to its own), so Qt prints it as laid out instead of adding a 2 cm frame of
+    its own inside the margins."""
     document = QTextDocument()
     if picture is not None:
         document.addResource(QTextDocument.ResourceType.ImageResource, QUrl("network.png"), picture)
     document.setHtml(html_text)
+    width_mm, height_mm = 210 - 2 * PDF_MARGIN_MM, 297 - 2 * PDF_MARGIN_MM
+    px_per_mm = 96 / 25.4
+    document.setPageSize(QSizeF(width_mm * px_per_mm, height_mm * px_per_mm))
+    return document
+
+
+def write_pdf(path: Path, html_text: str, picture: QImage | None) -> None:
+    """Print the handout (:func:`pdf_document`) to a PDF, written atomically."""
+    document = pdf_document(html_text, picture)
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     writer = QPdfWriter(buffer)
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter)
+    margin = PDF_MARGIN_MM
+    writer.setPageMargins(QMarginsF(margin, margin, margin, margin), QPageLayout.Unit.Millimeter)
     writer.setResolution(300)
     writer.setTitle(path.stem)
     writer.setCreator("bpsim")

@@ -59,15 +59,18 @@ def _sample_note(trace: Trace) -> str:
     )
 
 
-def net_formula(net: Network, trace: Trace, names: Names, k: int, j: int, s: int = 0) -> Formula:
+def net_formula(
+    net: Network, trace: Trace, names: Names, k: int, j: int, s: int = 0, terms: int = MAX_TERMS
+) -> Formula:
+    """net = Σ w·in + b of neuron j of layer k on sample s (``terms`` products written out)."""
     nf = neuron_forward(net, trace, names, k, j, s)
-    shown = nf.terms[:MAX_TERMS]
+    shown = nf.terms[:terms]
     symbolic = " + ".join(
         f"{t.weight_name}·{_out(names, k - 1, _index(names, k - 1, t.input_name))}" for t in shown
     )
     numeric = " + ".join(f"{fmtp(t.weight)} × {fmtp(t.value)}" for t in shown)
-    if len(nf.terms) > MAX_TERMS:
-        symbolic += f" + … ({len(nf.terms) - MAX_TERMS} more)"
+    if len(nf.terms) > terms:
+        symbolic += f" + … ({len(nf.terms) - terms} more)"
         numeric += " + …"
     if nf.bias_name:
         symbolic += f" + {nf.bias_name}"
@@ -187,15 +190,17 @@ def _fused_delta_rhs(net: Network, trace: Trace, names: Names, j: int, s: int = 
     return [f"Σₖ ∂E/∂outₖ · ∂outₖ/∂net_{name} (softmax couples every output)"]
 
 
-def paths_formula(net: Network, trace: Trace, names: Names, k: int, j: int, s: int = 0) -> Formula:
+def paths_formula(
+    net: Network, trace: Trace, names: Names, k: int, j: int, s: int = 0, terms: int = MAX_TERMS
+) -> Formula:
     """∂E/∂out of hidden neuron j of layer k: the sum over the paths through layer k+1."""
     nb = neuron_backward(net, trace, names, k, j, s)
     name = nb.name
-    paths = nb.paths[:MAX_TERMS]
+    paths = nb.paths[:terms]
     symbolic = " + ".join(f"δ_{p.neuron}·{p.weight_name}" for p in paths)
     numeric = " + ".join(f"{fmtp(p.delta)} × {fmtp(p.weight)}" for p in paths)
-    if len(nb.paths) > MAX_TERMS:
-        symbolic += f" + … ({len(nb.paths) - MAX_TERMS} more)"
+    if len(nb.paths) > terms:
+        symbolic += f" + … ({len(nb.paths) - terms} more)"
         numeric += " + …"
     factors = tuple(v for p in nb.paths for v in (p.delta, p.weight))
     return Formula(f"∂E/∂out_{name}", [f"Σ {symbolic}", numeric], nb.grad_out, "grad_out", factors)
