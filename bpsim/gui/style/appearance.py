@@ -28,7 +28,15 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QColor, QFont, QKeySequence, QPalette
-from PySide6.QtWidgets import QApplication, QMenu, QToolBar, QToolTip, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QMenu,
+    QRadioButton,
+    QToolBar,
+    QToolTip,
+    QWidget,
+)
 
 from bpsim.gui.style import palette as drawing
 from bpsim.teaching.formulas import Colors
@@ -89,6 +97,17 @@ class Theme:
     style: str = ""
     #: The text colours of formulas and notes (Inspector, quiz, handouts) on ``qt["Base"]``.
     formulas: dict[str, str] = field(default_factory=dict)
+    #: Check boxes' and radio buttons' Window colour: Fusion outlines their box in Window
+    #: darkened by 40 %, which vanishes on a dark window; they paint no background, so a
+    #: light Window here only makes the outline visible. None: the theme's Window.
+    indicator_window: Color | None = None
+
+    def indicator_palette(self) -> QPalette:
+        """The palette of check boxes and radio buttons (see ``indicator_window``)."""
+        result = self.qt_palette()
+        if self.indicator_window is not None:
+            result.setColor(QPalette.ColorRole.Window, qcolor(self.indicator_window))
+        return result
 
     def formula_colors(self) -> Colors:
         """The colours formulas are drawn in on this theme's text background."""
@@ -311,6 +330,7 @@ DARK = Theme(
         "good": "#86d99b",
         "bad": "#ff9c8f",
     },
+    indicator_window="#e8eaed",
 )
 
 THEMES: dict[str, Theme] = {theme.name: theme for theme in (LIGHT, HIGH_CONTRAST, DARK)}
@@ -681,13 +701,16 @@ class WindowAppearance(QObject):
         it does fonts. Widgets with colours of their own keep them."""
         window = self.window
         managed = [QApplication.palette(), *(t.qt_palette() for t in THEMES.values())]
+        managed += [t.indicator_palette() for t in THEMES.values()]
+        indicator = self.appearance.theme.indicator_palette()
         window.setPalette(qt_palette)
         for widget in window.findChildren(QWidget):
             if widget.isWindow():
                 continue
             own = widget.testAttribute(Qt.WidgetAttribute.WA_SetPalette)
             if not own or widget.palette() in managed:
-                widget.setPalette(qt_palette)
+                check = isinstance(widget, QCheckBox | QRadioButton)
+                widget.setPalette(indicator if check else qt_palette)
 
     def _set_fonts(self, font: QFont) -> None:
         """The window's font at the new size, on every widget that had the old one.
