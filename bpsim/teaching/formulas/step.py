@@ -605,6 +605,7 @@ def chain_rule(
     wg = weight_gradient(net, trace, names, layer, j, i)
     target, w = wg.target, wg.name
     into = f"∂net_{target}/∂{w}"
+    factors: tuple[tuple[str, float], ...]
     if layer + 1 == net.depth and neuron_backward(net, trace, names, layer + 1, j).fused:
         factors = ((f"∂E/∂net_{target}", wg.delta), (into, wg.input_value))
     else:
