@@ -48,6 +48,7 @@ from bpsim.core.trainer import DivergenceError, Phase, PhaseError, Snapshot, Tra
 from bpsim.fileformat.atomic import atomic_write_bytes
 from bpsim.gui.state.rewind import PhaseMemory
 from bpsim.gui.state.session import Session
+from bpsim.gui.style import palette as drawing
 from bpsim.teaching.exports import numpy_snippet, parameters_json, pytorch_snippet
 from bpsim.teaching.worked_example import WorkedExample, run_explained_step, to_html, to_markdown
 
@@ -100,14 +101,15 @@ def worked_example_for(trainer: Trainer, memory: PhaseMemory | None) -> tuple[Wo
 
 
 def network_picture(view: QGraphicsView, width: int = PICTURE_WIDTH) -> QImage:
-    """The editor's whole scene as an image ``width`` pixels wide, on white."""
+    """The editor's whole scene as an image ``width`` pixels wide, on the scene's own
+    background (the dark theme's light text would vanish on white)."""
     scene = view.scene()
     rect = scene.sceneRect()
     if not rect.isValid() or rect.width() <= 0:
         rect = scene.itemsBoundingRect()
     height = max(int(width * rect.height() / max(rect.width(), 1.0)), 1)
     image = QImage(width, height, QImage.Format.Format_ARGB32)
-    image.fill(QColor("white"))
+    image.fill(QColor(drawing.BACKGROUND))
     painter = QPainter(image)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
