@@ -222,16 +222,17 @@ def rich(text: str) -> str:
 
 def _plain_power(match: re.Match[str]) -> str:
     base, exponent = match.group(1), match.group(2)
+    if base == "e":  # always exp(…), so e^{0} and e^{−0.154} read alike
+        return f"exp({exponent})"
     if all(c in "0123456789−+()nt" for c in exponent):
         return base + exponent.translate(_SUPERSCRIPTS)
-    if base == "e":
-        return f"exp({exponent})"
     return f"{base}^({exponent})"
 
 
 def plain(text: str) -> str:
     """Formula text as Unicode for Markdown and the terminal: out^{2} → out², e^{−0.154} →
-    exp(−0.154), 0.999^{3} → 0.999³; names keep the seeds' spelling (net_h1, w5)."""
+    exp(−0.154), 0.999^{3} → 0.999³ (another power: ^(…)); names keep the seeds' spelling
+    (net_h1, w5)."""
     text = _SUP.sub(_plain_power, text)
     return _SUB.sub(r"\1", text)
 

@@ -90,7 +90,9 @@ def out_formula(net: Network, trace: Trace, names: Names, k: int, j: int, s: int
     out = float(trace.a[k][s, j])
     lhs = f"out_{name}"
     if act == "sigmoid":
-        rhs = [f"σ(net_{name}) = 1 / (1 + e^{{−net_{name}}})", f"1 / (1 + e^{{−{fmtp(z)}}})"]
+        # e^{−(−0.45)} is written e^{0.45}: one sign, as a student would write it
+        power = fmt(abs(z)) if z <= 0 else f"−{fmt(z)}"
+        rhs = [f"σ(net_{name}) = 1 / (1 + e^{{−net_{name}}})", f"1 / (1 + e^{{{power}}})"]
     elif act == "tanh":
         rhs = [f"tanh(net_{name})", f"tanh({fmt(z)})"]
     elif act == "relu":
@@ -203,7 +205,7 @@ def paths_formula(
         symbolic += f" + … ({len(nb.paths) - terms} more)"
         numeric += " + …"
     factors = tuple(v for p in nb.paths for v in (p.delta, p.weight))
-    return Formula(f"∂E/∂out_{name}", [f"Σ {symbolic}", numeric], nb.grad_out, "grad_out", factors)
+    return Formula(f"∂E/∂out_{name}", [symbolic, numeric], nb.grad_out, "grad_out", factors)
 
 
 def delta_formula(net: Network, trace: Trace, names: Names, k: int, j: int, s: int = 0) -> Formula:
