@@ -10,7 +10,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QColor, QFont, QPalette
-from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QToolTip
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QPushButton, QToolTip
 from pytestqt.qtbot import QtBot
 
 from bpsim.gui import MainWindow
@@ -308,3 +308,20 @@ def test_check_boxes_are_outlined_visibly_in_the_dark_theme(
     )
     # the unchecked box's outline (WCAG asks 3:1 for a control's boundary)
     assert strongest >= 3, round(strongest, 2)
+
+
+def test_a_floating_dock_keeps_its_text_readable_in_the_dark_theme(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    window.appearance.set_theme("dark")
+    dock = window.findChild(QDockWidget, "inspector_dock")
+    dock.setFloating(True)  # a window of its own: it paints its own background
+    qtbot.waitUntil(dock.isFloating)
+    hint = window.teaching.inspector.hint
+    ratio = contrast_ratio(
+        hint.palette().color(QPalette.ColorRole.WindowText),
+        dock.palette().color(QPalette.ColorRole.Window),
+    )
+    assert ratio >= 4.5, round(ratio, 2)
+    image = dock.grab().toImage()
+    assert contrast_ratio(image.pixelColor(2, image.height() - 3), qcolor("#202124")) < 1.2

@@ -776,7 +776,8 @@ def _concrete_style(theme: Theme) -> str:
     reads palette(…) once, when a widget is first styled, not after a theme change."""
     q = theme.qt
     return (
-        f"QDockWidget {{ color: {q['WindowText']}; }}\n"
+        # a floating dock is a window of its own: it paints this background itself
+        f"QDockWidget {{ color: {q['WindowText']}; background: {q['Window']}; }}\n"
         f"QDockWidget::title {{ background: {q['Midlight']};"
         f" border-bottom: 1px solid {q['Mid']}; }}\n"
     )
