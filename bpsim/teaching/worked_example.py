@@ -468,9 +468,8 @@ HTML_STYLE = (
     f"padding:0 1em;line-height:1.45;color:{HTML_COLORS['text']};background:#ffffff}}"
     f"h1,h2,h3{{color:{HTML_COLORS['heading']};line-height:1.2}}"
     "h2{margin-top:1.4em}h3{margin:1em 0 .3em}"
-    f"table{{border-collapse:collapse;margin:.5em 0}}"
-    f"td,th{{border:1px solid {HTML_COLORS['rule']};padding:.2em .5em;text-align:right}}"
-    "th{text-align:center}"
+    "table.updates{border-collapse:collapse;margin:.5em 0}"
+    "table.formula{margin:.15em 0}"
     "ul{padding-left:1.2em}li{margin:.35em 0}sub,sup{line-height:0}"
     f".note{{color:{HTML_COLORS['muted']}}}"
 )
@@ -496,28 +495,34 @@ def html_body(example: WorkedExample) -> list[str]:
             body.append("<ul>")
             for item in block.items:
                 parts = [
-                    formula_html(p)
+                    formula_html(p, HTML_COLORS["text"])
                     if isinstance(p, Formula)
                     else f"<span class='note'>{rich(p)}</span>"
                     for p in item
                 ]
-                body.append("<li>" + "<br>".join(parts) + "</li>")
+                joined = parts[0]
+                for part in parts[1:]:  # a table (stacked fractions) is a line of its own
+                    joined += part if part.startswith("<table") else "<br>" + part
+                body.append(f"<li>{joined}</li>")
             body.append("</ul>")
         elif block.kind == "table":
             head, *rows = block.rows
+            cell = f"border:1px solid {HTML_COLORS['rule']}; padding:2px 6px"
             body.append(
-                "<table><thead><tr>"
-                + "".join(f"<th>{rich(c)}</th>" for c in head)
+                "<table class='updates' cellspacing='0' cellpadding='0'><thead><tr>"
+                + "".join(f"<th style='{cell}'>{rich(c)}</th>" for c in head)
                 + "</tr></thead><tbody>"
             )
             for row in rows:
                 if not any(row[1:]):  # "… 398 more": one cell across the table
-                    cell = f"<td colspan='{len(row)}' align='left' class='note'>{rich(row[0])}</td>"
-                    body.append(f"<tr>{cell}</tr>")
+                    body.append(
+                        f"<tr><td colspan='{len(row)}' align='left' class='note' "
+                        f"style='{cell}'>{rich(row[0])}</td></tr>"
+                    )
                     continue
                 first, *rest = row
-                cells = f"<td align='left'>{rich(first)}</td>" + "".join(
-                    f"<td align='right'>{rich(c)}</td>" for c in rest
+                cells = f"<td align='left' style='{cell}'>{rich(first)}</td>" + "".join(
+                    f"<td align='right' style='{cell}'>{rich(c)}</td>" for c in rest
                 )
                 body.append(f"<tr>{cells}</tr>")
             body.append("</tbody></table>")

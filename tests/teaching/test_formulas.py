@@ -97,7 +97,15 @@ def test_formula_text_is_typeset_without_raw_markup() -> None:
     assert formulas.plain("√(1 − 0.999^{3})") == "√(1 − 0.999³)"
     assert formulas.rich("e^{−net_h1}") == "e<sup>−net<sub>h1</sub></sup>"
     assert formulas.rich("∂E/∂w5 < 1") == "∂E/∂w<sub>5</sub> &lt; 1"
-    assert formulas.activation_formula("sigmoid", "net_y1") == "σ(net_y1) = 1 / (1 + e^{−net_y1})"
+    sigmoid = formulas.activation_formula("sigmoid", "net_y1")
+    assert sigmoid == "σ(net_y1) = " + formulas.frac("1", "1 + e^{−net_y1}")
+    assert formulas.plain(sigmoid) == "σ(net_y1) = 1 / (1 + exp(−net_y1))"
+    assert formulas.plain(formulas.LOSS_FORMULAS["mse"]) == "E = (1/K) Σₖ (tₖ − outₖ)²"
+    # stacked: a table of runs and a two-row fraction with a rule between its rows
+    stacked = formulas.rich_block(sigmoid, rule="#123456")
+    assert stacked.startswith("<table") and "border-top:1px solid #123456" in stacked
+    assert re.search(r">1</td></tr><tr><td[^>]*>1 \+ e<sup>−net<sub>y1</sub></sup>", stacked)
+    assert formulas.rich(sigmoid) == "σ(net<sub>y1</sub>) = 1 / (1 + e<sup>−net<sub>y1</sub></sup>)"
 
 
 def visible_text(page: str) -> str:
@@ -110,8 +118,13 @@ def test_the_worked_example_page_uses_sub_and_sup_and_never_raw_markup() -> None
     page = to_html(example)
     text = visible_text(page)
     assert "^" not in text and "*" not in text and "_{" not in text
-    assert "out<sub>h1</sub> = σ(net<sub>h1</sub>)" in page
-    assert "1 / (1 + e<sup>−0.154</sup>) = <strong>0.538424</strong>" in page
+    assert "out<sub>h1</sub> = σ(net<sub>h1</sub>) =&nbsp;" in page
+    # 1 over 1 + e^−0.154, stacked, then the value
+    assert re.search(
+        r">1</td></tr><tr><td[^>]*border-top[^>]*>1 \+ e<sup>−0.154</sup></td></tr></table>"
+        r"</td><td[^>]*>&nbsp;= <strong>0.538424</strong>",
+        page,
+    )
     assert "<em>Forward</em>" in page  # the lesson's own *emphasis*
     assert "0.58371 × 0.232122 × 0.538424 = <strong>0.072952</strong>" in page
     markdown = to_markdown(example)

@@ -37,7 +37,15 @@ from bpsim.core.trainer import Phase, Trainer
 from bpsim.gui.state.session import Session
 from bpsim.gui.style.appearance import Appearance
 from bpsim.teaching.explain import Names, names_for
-from bpsim.teaching.formulas import LIGHT, LOSS_FORMULAS, Colors, activation_formula, rich
+from bpsim.teaching.formulas import (
+    LIGHT,
+    LOSS_FORMULAS,
+    Colors,
+    activation_formula,
+    has_fraction,
+    rich,
+    rich_block,
+)
 from bpsim.text import fmt, parse_number
 
 #: Phases quiz mode holds back (epoch and Run are too many numbers at once).
@@ -480,6 +488,8 @@ class QuizPanel(QWidget):
         self.colors = appearance.theme.formula_colors()
         if self.quiz.last is not None and self.quiz.pending is None:
             self._revealed(self.quiz.last)
+        else:
+            self._show()
 
     def question_text(self) -> str:
         return self.question.text()
@@ -543,8 +553,13 @@ class QuizPanel(QWidget):
             f"Before the {question.phase.replace('_', ' ')} phase runs: what will the "
             f"{question.kind} <b>{rich(question.symbol)}</b> be?"
         )
-        lines = "<br>".join(rich(line) for line in question.given)
-        self.question.setText(f"<p style='margin:4px 0; font-size:large'>{lines}</p>")
+        lines = "".join(
+            rich_block(line, self.colors.text)
+            if has_fraction(line)
+            else f"<p style='margin:2px 0'>{rich(line)}</p>"
+            for line in question.given
+        )
+        self.question.setText(f"<div style='font-size:large'>{lines}</div>")
         self.symbol.setText(
             f"<span style='font-size:x-large'><b>{rich(question.symbol)}</b> = <b>?</b></span>"
         )

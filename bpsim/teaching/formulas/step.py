@@ -29,6 +29,7 @@ from bpsim.teaching.formulas.model import (
     UpdateMemory,
     backward_reached,
     forward_reached,
+    frac,
     live_trace,
 )
 from bpsim.teaching.formulas.update import update_section
@@ -92,7 +93,10 @@ def out_formula(net: Network, trace: Trace, names: Names, k: int, j: int, s: int
     if act == "sigmoid":
         # e^{−(−0.45)} is written e^{0.45}: one sign, as a student would write it
         power = fmt(abs(z)) if z <= 0 else f"−{fmt(z)}"
-        rhs = [f"σ(net_{name}) = 1 / (1 + e^{{−net_{name}}})", f"1 / (1 + e^{{{power}}})"]
+        rhs = [
+            f"σ(net_{name}) = " + frac("1", f"1 + e^{{−net_{name}}}"),
+            frac("1", f"1 + e^{{{power}}}"),
+        ]
     elif act == "tanh":
         rhs = [f"tanh(net_{name})", f"tanh({fmt(z)})"]
     elif act == "relu":
@@ -105,8 +109,9 @@ def out_formula(net: Network, trace: Trace, names: Names, k: int, j: int, s: int
         zs = trace.z[k][s]
         shown = ", ".join(fmt(float(v)) for v in zs[:MAX_TERMS])
         rhs = [
-            f"e^{{net_{name}}} / Σₖ e^{{netₖ}}",
-            f"e^{{{fmt(z)}}} / Σ e^{{net}} over the layer's net inputs ({shown}"
+            frac(f"e^{{net_{name}}}", "Σₖ e^{netₖ}"),
+            frac(f"e^{{{fmt(z)}}}", "Σₖ e^{netₖ}")
+            + f", the sum over the layer's net inputs ({shown}"
             + (", …)" if len(zs) > MAX_TERMS else ")"),
         ]
     else:
@@ -153,14 +158,17 @@ def grad_out_formula(net: Network, trace: Trace, names: Names, j: int, s: int = 
     if loss == "half_sse":
         rhs = [f"−(t_{name} − out_{name})", f"−({fmt(t)} − {fmtp(o)})"]
     elif loss == "mse":
-        rhs = [f"(2/K)·(out_{name} − t_{name})", f"(2/{size}) × ({fmt(o)} − {fmtp(t)})"]
+        rhs = [
+            frac("2", "K") + f"·(out_{name} − t_{name})",
+            frac("2", str(size)) + f" × ({fmt(o)} − {fmtp(t)})",
+        ]
     elif loss == "binary_cross_entropy":
         rhs = [
-            f"(out_{name} − t_{name}) / (K·out_{name}·(1 − out_{name}))",
-            f"({fmt(o)} − {fmtp(t)}) / ({size} × {fmt(o)} × (1 − {fmtp(o)}))",
+            frac(f"out_{name} − t_{name}", f"K·out_{name}·(1 − out_{name})"),
+            frac(f"{fmt(o)} − {fmtp(t)}", f"{size} × {fmt(o)} × (1 − {fmtp(o)})"),
         ]
     elif loss == "cross_entropy":
-        rhs = [f"−t_{name} / out_{name}", f"−{fmtp(t)} / {fmtp(o)}"]
+        rhs = ["−" + frac(f"t_{name}", f"out_{name}"), "−" + frac(fmt(t), fmt(o))]
     else:
         rhs = []
     return Formula(f"∂E/∂out_{name}", rhs, value, "grad_out", (t, o))
@@ -186,8 +194,8 @@ def _fused_delta_rhs(net: Network, trace: Trace, names: Names, j: int, s: int = 
     if loss == "binary_cross_entropy" and act == "sigmoid":
         size = net.sizes[k]
         return [
-            f"(out_{name} − t_{name}) / K (binary cross-entropy and sigmoid together)",
-            f"({fmt(o)} − {fmtp(t)}) / {size}",
+            frac(f"out_{name} − t_{name}", "K") + " (binary cross-entropy and sigmoid together)",
+            frac(f"{fmt(o)} − {fmtp(t)}", str(size)),
         ]
     return [f"Σₖ ∂E/∂outₖ · ∂outₖ/∂net_{name} (softmax couples every output)"]
 
