@@ -468,7 +468,7 @@ HTML_STYLE = (
     f"padding:0 1em;line-height:1.45;color:{HTML_COLORS['text']};background:#ffffff}}"
     f"h1,h2,h3{{color:{HTML_COLORS['heading']};line-height:1.2}}"
     "h2{margin-top:1.4em}h3{margin:1em 0 .3em}"
-    "table.updates{border-collapse:collapse;margin:.5em 0}"
+    "table{border-collapse:collapse;margin:.5em 0}"
     "table.formula{margin:.15em 0}"
     "ul{padding-left:1.2em}li{margin:.35em 0}sub,sup{line-height:0}"
     f".note{{color:{HTML_COLORS['muted']}}}"
@@ -509,7 +509,7 @@ def html_body(example: WorkedExample) -> list[str]:
             head, *rows = block.rows
             cell = f"border:1px solid {HTML_COLORS['rule']}; padding:2px 6px"
             body.append(
-                "<table class='updates' cellspacing='0' cellpadding='0'><thead><tr>"
+                "<table><thead><tr>"
                 + "".join(f"<th style='{cell}'>{rich(c)}</th>" for c in head)
                 + "</tr></thead><tbody>"
             )

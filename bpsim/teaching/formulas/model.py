@@ -214,7 +214,7 @@ def activation_formula(activation: str, net: str = "net") -> str:
 
 # -- typesetting formula text -------------------------------------------------------------
 
-_NAME_DIGITS = re.compile(r"(?<![\w.])([A-Za-z]{1,2})(\d+)\b")
+_NAME_DIGITS = re.compile(r"(?<![A-Za-z0-9_.])([A-Za-z]{1,2})([0-9]+)(?![A-Za-z0-9_])")
 _QUANTITY = re.compile(r"\b(out|net|δ|t)_([A-Za-z0-9_]+)")
 _SUP = re.compile(r"(\S?)\^\{([^}]*)\}")
 _SUB = re.compile(r"_\{([^}]*)\}")
