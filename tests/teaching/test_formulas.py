@@ -13,6 +13,7 @@ import pytest
 from bpsim.core.trainer import Trainer
 from bpsim.lessons.files import open_lesson
 from bpsim.teaching import formulas
+from bpsim.teaching.explain_update import explain_update
 from bpsim.teaching.worked_example import (
     HTML_COLORS,
     is_large,
@@ -152,3 +153,23 @@ def test_every_text_colour_of_formulas_and_pages_passes_wcag_aa() -> None:
     page = to_html(run_explained_step(seed000()))
     for color in set(re.findall(r"color:\s*(#[0-9a-fA-F]{6})", page)):
         assert contrast(color, "#ffffff") >= 4.5, color
+
+
+def test_an_adam_update_is_typeset_with_fractions_and_real_exponents() -> None:
+    explanation = explain_update(
+        "adam",
+        {"learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
+        "w5",
+        0.18,
+        0.072952,
+        {"exp_avg": 0.0072952, "exp_avg_sq": 5.32e-6},
+        3,
+    )
+    lines = {line.symbol: line for line in explanation.lines}
+    step = lines["Δw5"]
+    assert formulas.has_fraction(step.formula) and formulas.has_fraction(step.numbers)
+    shown = formulas.rich_block(step.numbers)
+    assert "0.9<sup>3</sup>" in shown and "^" not in shown
+    assert formulas.plain(lines["d"].numbers).startswith("√")
+    assert "0.999³" in formulas.plain(lines["d"].numbers)
+    assert formulas.rich("Δw5 = ∂E/∂w5²") == "Δw<sub>5</sub> = ∂E/∂w<sub>5</sub>²"
