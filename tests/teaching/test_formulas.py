@@ -7,6 +7,8 @@ from __future__ import annotations
 import html
 import math
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -173,3 +175,15 @@ def test_an_adam_update_is_typeset_with_fractions_and_real_exponents() -> None:
     assert formulas.plain(lines["d"].numbers).startswith("√")
     assert "0.999³" in formulas.plain(lines["d"].numbers)
     assert formulas.rich("Δw5 = ∂E/∂w5²") == "Δw<sub>5</sub> = ∂E/∂w<sub>5</sub>²"
+
+
+def test_the_formulas_model_needs_no_qt() -> None:
+    """The Inspector, quiz and handouts render it; `bpsim explain` runs it without Qt."""
+    code = (
+        "import sys, bpsim.teaching.formulas, bpsim.teaching.worked_example; "
+        "print(any(name.split('.')[0] in ('PySide6', 'pyqtgraph', 'shiboken6') "
+        "for name in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
