@@ -74,6 +74,7 @@ def neuron_forward(
     """Neuron j of layer k (k ≥ 1) on sample s of the trace's batch."""
     w = net.weights[k - 1]
     layer = net.layers[k]
+    mask = net.masks[k - 1]
     terms = [
         Term(
             names.weight(k - 1, j, i),
@@ -82,7 +83,7 @@ def neuron_forward(
             float(trace.a[k - 1][s, i]),
         )
         for i in range(w.shape[1])
-        if net.masks[k - 1] is None or net.masks[k - 1][j, i] != 0
+        if mask is None or mask[j, i] != 0
     ]
     b = net.biases[k - 1]
     bias_index = 0 if layer.bias == "shared" else j
@@ -133,6 +134,7 @@ def neuron_backward(
     paths: list[PathTerm] = []
     if k < net.depth:
         w_next = net.weights[k]
+        mask = net.masks[k]
         paths = [
             PathTerm(
                 names.neurons[k + 1][m],
@@ -141,7 +143,7 @@ def neuron_backward(
                 float(w_next[m, j]),
             )
             for m in range(w_next.shape[0])
-            if net.masks[k] is None or net.masks[k][m, j] != 0
+            if mask is None or mask[m, j] != 0
         ]
     act = net.layers[k].activation
     fused = k == net.depth and (

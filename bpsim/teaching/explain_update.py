@@ -4,8 +4,9 @@
 :mod:`bpsim.core.optimizers` performs on the arrays (the same order, the same roundings:
 Python floats are IEEE doubles as NumPy's are), so its ``after`` is bit for bit the value
 the trainer's update gives. Each intermediate is returned as a line with its symbolic
-formula, the formula with the numbers put in, and its value, for the window's inspector and
-quiz; the arithmetic lives here so that the views only format.
+formula, the formula with the numbers put in (formula text, as :mod:`bpsim.teaching.
+formulas` typesets it: fractions stacked, ^{…} raised), and its value, for the window's
+inspector and quiz; the arithmetic lives here so that the views only format.
 """
 
 from __future__ import annotations
@@ -15,6 +16,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bpsim.text import fmt, fmtp
+
+
+def _frac(numerator: str, denominator: str) -> str:
+    """A fraction in formula text (the mark :func:`bpsim.teaching.formulas.frac` writes;
+    spelt out here because the formulas package imports this module)."""
+    return "\\frac{" + numerator + "}{" + denominator + "}"
 
 
 @dataclass
@@ -180,8 +187,8 @@ def _adagrad(
         out.lines.append(
             UpdateLine(
                 "ηₜ",
-                "η / (1 + (t − 1)·lr_decay)",
-                f"{fmt(lr)} / (1 + {out.step - 1} × {fmt(lr_decay)})",
+                _frac("η", "1 + (t − 1)·lr_decay"),
+                _frac(fmt(lr), f"1 + {out.step - 1} × {fmt(lr_decay)}"),
                 clr,
             )
         )
@@ -195,8 +202,8 @@ def _adagrad(
     out.lines.append(
         UpdateLine(
             f"Δ{p}",
-            f"−{eta}·{gs} / (√s + ε)",
-            f"−{fmt(clr)} × {fmtp(g)} / (√{fmt(total)} + {fmt(eps)})",
+            "−" + _frac(f"{eta}·{gs}", "√s + ε"),
+            "−" + _frac(f"{fmt(clr)} × {fmtp(g)}", f"√{fmt(total)} + {fmt(eps)}"),
             delta,
         )
     )
@@ -246,8 +253,8 @@ def _rmsprop(
         out.lines.append(
             UpdateLine(
                 "b",
-                f"μ·b + {gs} / a",
-                f"{fmt(momentum)} × {fmtp(old_b)} + {fmtp(g)} / {fmt(avg)}",
+                "μ·b + " + _frac(gs, "a"),
+                f"{fmt(momentum)} × {fmtp(old_b)} + " + _frac(fmt(g), fmt(avg)),
                 buf,
             )
         )
@@ -257,7 +264,12 @@ def _rmsprop(
     else:
         delta = (g * -lr) / avg
         out.lines.append(
-            UpdateLine(f"Δ{p}", f"−η·{gs} / a", f"−{fmt(lr)} × {fmtp(g)} / {fmt(avg)}", delta)
+            UpdateLine(
+                f"Δ{p}",
+                "−" + _frac(f"η·{gs}", "a"),
+                "−" + _frac(f"{fmt(lr)} × {fmtp(g)}", fmt(avg)),
+                delta,
+            )
         )
     return delta
 
@@ -308,8 +320,8 @@ def _adam(
     out.lines.append(
         UpdateLine(
             "d",
-            f"√{second_symbol} / √(1 − β₂ᵗ) + ε",
-            f"√{fmt(second)} / √(1 − {fmt(beta2)}^{out.step}) + {fmt(eps)}",
+            _frac(f"√{second_symbol}", "√(1 − β₂ᵗ)") + " + ε",
+            _frac(f"√{fmt(second)}", f"√(1 − {fmt(beta2)}^{{{out.step}}})") + f" + {fmt(eps)}",
             denom,
         )
     )
@@ -317,8 +329,11 @@ def _adam(
     out.lines.append(
         UpdateLine(
             f"Δ{p}",
-            "−η / (1 − β₁ᵗ) · m / d",
-            f"−{fmt(lr)} / (1 − {fmt(beta1)}^{out.step}) × {fmtp(m)} / {fmt(denom)}",
+            "−" + _frac("η", "1 − β₁ᵗ") + " · " + _frac("m", "d"),
+            "−"
+            + _frac(fmt(lr), f"1 − {fmt(beta1)}^{{{out.step}}}")
+            + " × "
+            + _frac(fmt(m), fmt(denom)),
             delta,
         )
     )
@@ -347,8 +362,8 @@ def _adadelta(
     out.lines.append(
         UpdateLine(
             "d",
-            f"√(u + ε) / √(v + ε) · {gs}",
-            f"√({fmt(old_u)} + {fmt(eps)}) / √({fmt(v)} + {fmt(eps)}) × {fmtp(g)}",
+            _frac("√(u + ε)", "√(v + ε)") + f" · {gs}",
+            _frac(f"√({fmt(old_u)} + {fmt(eps)})", f"√({fmt(v)} + {fmt(eps)})") + f" × {fmtp(g)}",
             step_delta,
         )
     )

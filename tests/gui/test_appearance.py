@@ -3,16 +3,18 @@ for colour-blind viewers and stand out on a washed-out projector."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QColor, QFont, QPalette
-from PySide6.QtWidgets import QApplication, QLabel, QToolTip
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QPushButton, QToolTip
 from pytestqt.qtbot import QtBot
 
 from bpsim.gui import MainWindow
+from bpsim.gui.state.session import ParameterKey
 from bpsim.gui.style import palette
 from bpsim.gui.style.appearance import (
     THEMES,
@@ -227,3 +229,99 @@ def test_every_theme_keeps_text_readable(name: str) -> None:
     # neurons' own text picks black or white for its fill, whatever the theme
     for fill in (palette.NEGATIVE, palette.POSITIVE, palette.MIDDLE, palette.NEUTRAL_FILL):
         assert contrast_ratio(palette.text_color_for(fill), fill) >= 4.5
+
+
+#: Every palette role Qt draws text in, with the role it is drawn on.
+TEXT_ROLES = (
+    ("WindowText", "Window"),
+    ("WindowText", "Midlight"),  # dock titles
+    ("Text", "Base"),
+    ("Text", "AlternateBase"),
+    ("ButtonText", "Button"),
+    ("ToolTipText", "ToolTipBase"),
+    ("HighlightedText", "Highlight"),
+    ("PlaceholderText", "Base"),
+    ("Link", "Base"),
+)
+
+
+@pytest.mark.parametrize("name", list(THEMES))
+def test_every_text_colour_of_every_theme_passes_wcag_aa(name: str) -> None:
+    """Palette text roles and the formula colours (Inspector, quiz) at 4.5:1 or more."""
+    theme = THEMES[name]
+    for text, background in TEXT_ROLES:
+        ratio = contrast_ratio(qcolor(theme.qt[text]), qcolor(theme.qt[background]))
+        assert ratio >= 4.5, (text, background, round(ratio, 2))
+    for role, (fg, bg) in theme.formula_colors().pairs().items():
+        ratio = contrast_ratio(QColor(fg), QColor(bg))
+        assert ratio >= 4.5, (role, round(ratio, 2))
+
+
+def _html_colours(html: str) -> set[str]:
+    return {c.lower() for c in re.findall(r"color:\s*(#[0-9a-fA-F]{6})", html)}
+
+
+def test_the_inspector_and_quiz_html_pass_wcag_aa_in_every_theme(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    window.teaching.animation.set_enabled(False)
+    for name in ("forward", "backward"):
+        with qtbot.waitSignal(window.phaseFinished, timeout=5000):
+            window.findChild(QAction, name).trigger()
+    inspector = window.teaching.inspector
+    inspector.show_key(ParameterKey(1, 0, 0))  # w5: gradient, update and notes
+    quiz = window.findChild(QAction, "quiz_mode")
+    quiz.trigger()
+    window.findChild(QAction, "update").trigger()  # held back: a question
+    reveal = window.findChild(QPushButton, "quiz_reveal")
+    with qtbot.waitSignal(window.phaseFinished, timeout=5000):
+        reveal.click()
+    result = window.findChild(QLabel, "quiz_result")
+    for name, theme in THEMES.items():
+        window.appearance.set_theme(name)
+        inspector.refresh(force=True)
+        base = qcolor(theme.qt["Base"])
+        shown = inspector.browser.toHtml()
+        colours = _html_colours(shown) | _html_colours(result.text())
+        assert len(colours) >= 3, name  # section colours and notes are there to check
+        for colour in colours:
+            # the quiz sits on the window's colour, the inspector on Base
+            for background in (base, qcolor(theme.qt["Window"])):
+                ratio = contrast_ratio(QColor(colour), background)
+                assert ratio >= 4.5, (name, colour, round(ratio, 2))
+
+
+def test_check_boxes_are_outlined_visibly_in_the_dark_theme(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    window.appearance.set_theme("dark")
+    box = window.teaching.inspector.follow
+    box.setChecked(False)
+    qtbot.waitUntil(lambda: box.isVisible())
+    image = box.parentWidget().grab(box.geometry()).toImage()
+    side = image.height()
+    window_colour = qcolor(THEMES["dark"].qt["Window"])
+    strongest = max(
+        contrast_ratio(image.pixelColor(x, y), window_colour)
+        for x in range(min(side, image.width()))
+        for y in range(side)
+    )
+    # the unchecked box's outline (WCAG asks 3:1 for a control's boundary)
+    assert strongest >= 3, round(strongest, 2)
+
+
+def test_a_floating_dock_keeps_its_text_readable_in_the_dark_theme(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    window.appearance.set_theme("dark")
+    dock = window.findChild(QDockWidget, "inspector_dock")
+    dock.setFloating(True)  # a window of its own: it paints its own background
+    qtbot.waitUntil(dock.isFloating)
+    hint = window.teaching.inspector.hint
+    ratio = contrast_ratio(
+        hint.palette().color(QPalette.ColorRole.WindowText),
+        dock.palette().color(QPalette.ColorRole.Window),
+    )
+    assert ratio >= 4.5, round(ratio, 2)
+    image = dock.grab().toImage()
+    assert contrast_ratio(image.pixelColor(2, image.height() - 3), qcolor("#202124")) < 1.2

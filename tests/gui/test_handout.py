@@ -4,11 +4,14 @@ lesson on screen."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from bpsim.resources import resource
 from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
@@ -115,3 +118,51 @@ def test_a_problem_names_the_file_and_the_menu_opens_a_dialog_that_does_not_bloc
         dialog.fileSelected.emit(str(target))
     dialog.reject()
     assert target.exists()
+
+
+def pdf_pages(data: bytes) -> int:
+    """The page count of a PDF Qt wrote (its page tree's /Count)."""
+    counts = [int(n) for n in re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", data)]
+    if not counts:
+        counts = [int(n) for n in re.findall(rb"/Count\s+(\d+)", data)]
+    assert counts, "no page tree in the PDF"
+    return max(counts)
+
+
+def visible_text(page: str) -> str:
+    body = page.split("<body>", 1)[1]
+    return html.unescape(re.sub(r"<[^>]+>", "", body))
+
+
+def test_the_digits_handout_is_summarised_per_layer_and_fits_four_pages(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    win = MainWindow(str(resource("examples", "06_digits.bpsim")))
+    qtbot.addWidget(win, before_close_func=lambda w: w.setWindowModified(False))
+    win.resize(1280, 860)
+    win.show()
+    qtbot.waitExposed(win)
+    win.teaching.animation.set_enabled(False)
+    take(qtbot, win, "forward", "backward")
+    exporter = win.teaching.exporter
+    (page,) = exporter.export_worked_example(tmp_path / "digits.html", "html")
+    text = visible_text(page.read_text(encoding="utf-8"))
+    assert "The other 19 neurons work the same way" in text
+    assert "^" not in text and "*" not in text  # no raw markup
+    (pdf,) = exporter.export_worked_example(tmp_path / "digits.pdf", "pdf")
+    assert 1 <= pdf_pages(pdf.read_bytes()) <= 4  # it was 33
+
+
+def test_the_seed_handout_reads_like_the_seed_with_real_exponents(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    take(qtbot, window, "forward", "backward")
+    exporter = window.teaching.exporter
+    (page,) = exporter.export_worked_example(tmp_path / "seed.html", "html")
+    source = page.read_text(encoding="utf-8")
+    assert "border-top" in source and "1 + e<sup>−0.154</sup>" in source  # a stacked fraction
+    assert "<em>Backward</em>" in source  # the lesson's *emphasis*, typeset
+    text = visible_text(source)
+    assert "^" not in text and "*" not in text
+    (pdf,) = exporter.export_worked_example(tmp_path / "seed.pdf", "pdf")
+    assert pdf_pages(pdf.read_bytes()) <= 4

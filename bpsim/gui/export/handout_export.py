@@ -27,6 +27,7 @@ from PySide6.QtCore import (
     QMarginsF,
     QObject,
     QRectF,
+    QSizeF,
     Qt,
     QUrl,
     Signal,
@@ -47,6 +48,7 @@ from bpsim.core.trainer import DivergenceError, Phase, PhaseError, Snapshot, Tra
 from bpsim.fileformat.atomic import atomic_write_bytes
 from bpsim.gui.state.rewind import PhaseMemory
 from bpsim.gui.state.session import Session
+from bpsim.gui.style import palette as drawing
 from bpsim.teaching.exports import numpy_snippet, parameters_json, pytorch_snippet
 from bpsim.teaching.worked_example import WorkedExample, run_explained_step, to_html, to_markdown
 
@@ -62,6 +64,7 @@ PARAMETER_FORMATS: dict[str, tuple[str, str]] = {
     "pytorch": (".py", "Python with PyTorch (*.py)"),
 }
 PICTURE_WIDTH = 1400  # pixels of the network picture
+PDF_MARGIN_MM = 15
 PICTURE_ALT = "The network"
 PICTURE_CAPTION = "The network as it was on screen when this handout was made."
 #: The report says "the first batch" (it is written for `bpsim explain`, which takes the
@@ -98,14 +101,15 @@ def worked_example_for(trainer: Trainer, memory: PhaseMemory | None) -> tuple[Wo
 
 
 def network_picture(view: QGraphicsView, width: int = PICTURE_WIDTH) -> QImage:
-    """The editor's whole scene as an image ``width`` pixels wide, on white."""
+    """The editor's whole scene as an image ``width`` pixels wide, on the scene's own
+    background (the dark theme's light text would vanish on white)."""
     scene = view.scene()
     rect = scene.sceneRect()
     if not rect.isValid() or rect.width() <= 0:
         rect = scene.itemsBoundingRect()
     height = max(int(width * rect.height() / max(rect.width(), 1.0)), 1)
     image = QImage(width, height, QImage.Format.Format_ARGB32)
-    image.fill(QColor("white"))
+    image.fill(QColor(drawing.BACKGROUND))
     painter = QPainter(image)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
@@ -122,7 +126,7 @@ def png_bytes(image: QImage) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
+    image.save(buffer, "PNG")  # type: ignore[call-overload]  # the stubs want bytes, PySide6 a str
     buffer.close()
     return bytes(data.data())
 
@@ -163,19 +167,31 @@ def handout_html(
     return head + sep + "\n" + figure + tail if sep else figure + page
 
 
-def write_pdf(path: Path, html_text: str, picture: QImage | None) -> None:
-    """Lay the HTML out on A4 pages (the picture as a document resource) and print it to a
-    PDF, written atomically."""
+def pdf_document(html_text: str, picture: QImage | None) -> QTextDocument:
+    """The handout laid out on A4 pages with :data:`PDF_MARGIN_MM` margins, the picture as
+    a document resource. Paginated here (in points at the screen's 96 dpi, which the PDF
+    scales to its own), so Qt prints it as laid out instead of adding a 2 cm frame of
+    its own inside the margins."""
     document = QTextDocument()
     if picture is not None:
         document.addResource(QTextDocument.ResourceType.ImageResource, QUrl("network.png"), picture)
     document.setHtml(html_text)
+    width_mm, height_mm = 210 - 2 * PDF_MARGIN_MM, 297 - 2 * PDF_MARGIN_MM
+    px_per_mm = 96 / 25.4
+    document.setPageSize(QSizeF(width_mm * px_per_mm, height_mm * px_per_mm))
+    return document
+
+
+def write_pdf(path: Path, html_text: str, picture: QImage | None) -> None:
+    """Print the handout (:func:`pdf_document`) to a PDF, written atomically."""
+    document = pdf_document(html_text, picture)
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     writer = QPdfWriter(buffer)
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter)
+    margin = PDF_MARGIN_MM
+    writer.setPageMargins(QMarginsF(margin, margin, margin, margin), QPageLayout.Unit.Millimeter)
     writer.setResolution(300)
     writer.setTitle(path.stem)
     writer.setCreator("bpsim")

@@ -34,30 +34,24 @@ from PySide6.QtWidgets import (
 )
 
 from bpsim.core.trainer import Phase, Trainer
-from bpsim.gui.panels.inspector.panel import rich
 from bpsim.gui.state.session import Session
+from bpsim.gui.style.appearance import Appearance
 from bpsim.teaching.explain import Names, names_for
+from bpsim.teaching.formulas import (
+    LIGHT,
+    LOSS_FORMULAS,
+    Colors,
+    activation_formula,
+    has_fraction,
+    rich,
+    rich_block,
+)
 from bpsim.text import fmt, parse_number
 
 #: Phases quiz mode holds back (epoch and Run are too many numbers at once).
 QUIZZED = ("forward", "forward_layer", "backward", "backward_layer", "update", "step")
 CLOSE_ENOUGH = 0.01  # a guess within 1 % of the true value counts as right
 MAX_GIVEN = 6  # inputs listed for one question
-
-LOSS_GIVEN = {
-    "half_sse": "E = ½ Σ (t − out)²",
-    "mse": "E = (1/K) Σ (t − out)²",
-    "binary_cross_entropy": "E = −(1/K) Σ [t ln out + (1 − t) ln(1 − out)]",
-    "cross_entropy": "E = −Σ t ln out",
-}
-ACTIVATION_GIVEN = {
-    "sigmoid": "σ(net) = 1 / (1 + e^{−net})",
-    "tanh": "tanh(net)",
-    "relu": "max(0, net)",
-    "leaky_relu": "max(0.01·net, net)",
-    "linear": "net",
-    "softmax": "e^{net} / Σ e^{net}",
-}
 
 
 @dataclass
@@ -149,7 +143,7 @@ def _activation_question(trainer: Trainer, names: Names, phase: str, turn: int) 
     given = [
         f"net_{name} = {shown}",
         _values(pairs),
-        f"out_{name} = {ACTIVATION_GIVEN.get(act, act).replace('net', f'net_{name}')}",
+        f"out_{name} = {activation_formula(act, f'net_{name}')}",
     ]
     return Question(phase, f"out_{name}", given, ("out", k, j), "activation")
 
@@ -174,8 +168,8 @@ def _delta_given(trainer: Trainer, names: Names, k: int, j: int) -> list[str]:
         t = float(trace.targets[0, j])
         return [
             f"δ_{name} = ∂E/∂out_{name} · ∂out_{name}/∂net_{name}",
-            f"{LOSS_GIVEN.get(net.loss.name, net.loss.name)}, out_{name} = "
-            f"{ACTIVATION_GIVEN.get(act, act).replace('net', f'net_{name}')}",
+            f"{LOSS_FORMULAS.get(net.loss.name, net.loss.name)}, out_{name} = "
+            f"{activation_formula(act, f'net_{name}')}",
             _values([(f"t_{name}", t), (f"out_{name}", out)]),
         ]
     w_next = net.weights[k]
@@ -191,7 +185,7 @@ def _delta_given(trainer: Trainer, names: Names, k: int, j: int) -> list[str]:
     shown = " + ".join(terms[:MAX_GIVEN]) + (" + …" if len(terms) > MAX_GIVEN else "")
     return [
         f"δ_{name} = ({shown}) · ∂out_{name}/∂net_{name}",
-        f"out_{name} = {ACTIVATION_GIVEN.get(act, act).replace('net', f'net_{name}')}",
+        f"out_{name} = {activation_formula(act, f'net_{name}')}",
         _values([*pairs, (f"out_{name}", out)]),
     ]
 
@@ -422,6 +416,7 @@ class QuizPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("quiz")
         self.quiz = quiz
+        self.colors: Colors = LIGHT
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         self.status = QLabel()
@@ -478,13 +473,23 @@ class QuizPanel(QWidget):
         try:
             value = parse_number(self.guess.text())
         except ValueError as error:
-            self.result.setText(f"<span style='color:#b5121b'>{html.escape(str(error))}</span>")
+            self.result.setText(
+                f"<span style='color:{self.colors.bad}'>{html.escape(str(error))}</span>"
+            )
             return
         self.quiz.answer(value)
 
     def reveal(self) -> None:
         if self.quiz.pending is not None:
             self.quiz.answer(None)
+
+    def apply_appearance(self, appearance: Appearance) -> None:
+        """The theme's text colours for right and wrong answers (4.5:1 on its background)."""
+        self.colors = appearance.theme.formula_colors()
+        if self.quiz.last is not None and self.quiz.pending is None:
+            self._revealed(self.quiz.last)
+        else:
+            self._show()
 
     def question_text(self) -> str:
         return self.question.text()
@@ -501,7 +506,12 @@ class QuizPanel(QWidget):
         if result is None:
             self.result.setText("The phase did not run.")
             return
-        color = "#1b7a2e" if result.close else ("#b5121b" if result.guess is not None else "#333")
+        colors = self.colors
+        color = (
+            colors.good
+            if result.close
+            else (colors.bad if result.guess is not None else colors.text)
+        )
         self.result.setText(
             f"<span style='color:{color}; font-weight:bold; font-size:large'>"
             f"{rich(result_text(result))}</span>"
@@ -543,8 +553,13 @@ class QuizPanel(QWidget):
             f"Before the {question.phase.replace('_', ' ')} phase runs: what will the "
             f"{question.kind} <b>{rich(question.symbol)}</b> be?"
         )
-        lines = "<br>".join(rich(line) for line in question.given)
-        self.question.setText(f"<p style='margin:4px 0; font-size:large'>{lines}</p>")
+        lines = "".join(
+            rich_block(line, self.colors.text)
+            if has_fraction(line)
+            else f"<p style='margin:2px 0'>{rich(line)}</p>"
+            for line in question.given
+        )
+        self.question.setText(f"<div style='font-size:large'>{lines}</div>")
         self.symbol.setText(
             f"<span style='font-size:x-large'><b>{rich(question.symbol)}</b> = <b>?</b></span>"
         )

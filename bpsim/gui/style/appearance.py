@@ -28,9 +28,18 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QColor, QFont, QKeySequence, QPalette
-from PySide6.QtWidgets import QApplication, QMenu, QToolBar, QToolTip, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QMenu,
+    QRadioButton,
+    QToolBar,
+    QToolTip,
+    QWidget,
+)
 
 from bpsim.gui.style import palette as drawing
+from bpsim.teaching.formulas import Colors
 
 if TYPE_CHECKING:
     from bpsim.gui.shell.main_window import MainWindow
@@ -86,6 +95,23 @@ class Theme:
     #: Forward, backward and update, as the toolbar icons and the readout draw them.
     phases: dict[str, Color] = field(default_factory=dict)
     style: str = ""
+    #: The text colours of formulas and notes (Inspector, quiz, handouts) on ``qt["Base"]``.
+    formulas: dict[str, str] = field(default_factory=dict)
+    #: Check boxes' and radio buttons' Window colour: Fusion outlines their box in Window
+    #: darkened by 40 %, which vanishes on a dark window; they paint no background, so a
+    #: light Window here only makes the outline visible. None: the theme's Window.
+    indicator_window: Color | None = None
+
+    def indicator_palette(self) -> QPalette:
+        """The palette of check boxes and radio buttons (see ``indicator_window``)."""
+        result = self.qt_palette()
+        if self.indicator_window is not None:
+            result.setColor(QPalette.ColorRole.Window, qcolor(self.indicator_window))
+        return result
+
+    def formula_colors(self) -> Colors:
+        """The colours formulas are drawn in on this theme's text background."""
+        return Colors(text=str(self.qt["Text"]), background=str(self.qt["Base"]), **self.formulas)
 
     def qt_palette(self) -> QPalette:
         result = QPalette()
@@ -131,7 +157,7 @@ LIGHT = Theme(
         "AlternateBase": "#f7f7f7",
         "ToolTipBase": "#ffffdc",
         "ToolTipText": "#000000",
-        "PlaceholderText": "#7f7f7f",
+        "PlaceholderText": "#6b6b6b",
         "Text": "#000000",
         "Button": "#efefef",
         "ButtonText": "#000000",
@@ -141,7 +167,7 @@ LIGHT = Theme(
         "Mid": "#b8b8b8",
         "Dark": "#9f9f9f",
         "Shadow": "#767676",
-        "Highlight": "#308cc6",
+        "Highlight": "#1f6bb0",
         "HighlightedText": "#ffffff",
         "Link": "#0000ff",
     },
@@ -158,6 +184,14 @@ LIGHT = Theme(
         hover_background=(255, 255, 240, 235),
     ),
     phases=PHASE_COLORS,
+    formulas={
+        "forward": "#1a5f9e",
+        "backward": "#a3111a",
+        "update": "#23692e",
+        "info": "#505050",
+        "good": "#1b6b2a",
+        "bad": "#a3111a",
+    },
 )
 
 HIGH_CONTRAST = Theme(
@@ -220,6 +254,14 @@ HIGH_CONTRAST = Theme(
         curve_width=3.5,
     ),
     phases={"forward": "#0a4fa8", "backward": "#b34700", "update": "#1d6e30"},
+    formulas={
+        "forward": "#0a4596",
+        "backward": "#8f0f17",
+        "update": "#155a24",
+        "info": "#333333",
+        "good": "#155a24",
+        "bad": "#8f0f17",
+    },
     style="""
 QDockWidget::title { border-bottom: 2px solid black; }
 QToolBar { border-bottom: 1px solid #000000; }
@@ -248,7 +290,7 @@ DARK = Theme(
         "Mid": "#55585d",
         "Dark": "#151618",
         "Shadow": "#000000",
-        "Highlight": "#4a8fe0",
+        "Highlight": "#2f6cc0",
         "HighlightedText": "#ffffff",
         "Link": "#8ab4f8",
     },
@@ -280,6 +322,15 @@ DARK = Theme(
     ),
     phases={"forward": "#3d8fd6", "backward": "#e0772e", "update": "#3fa45a"},
     style="",
+    formulas={
+        "forward": "#8cc4ff",
+        "backward": "#ff9c8f",
+        "update": "#86d99b",
+        "info": "#b9bdc3",
+        "good": "#86d99b",
+        "bad": "#ff9c8f",
+    },
+    indicator_window="#e8eaed",
 )
 
 THEMES: dict[str, Theme] = {theme.name: theme for theme in (LIGHT, HIGH_CONTRAST, DARK)}
@@ -650,13 +701,16 @@ class WindowAppearance(QObject):
         it does fonts. Widgets with colours of their own keep them."""
         window = self.window
         managed = [QApplication.palette(), *(t.qt_palette() for t in THEMES.values())]
+        managed += [t.indicator_palette() for t in THEMES.values()]
+        indicator = self.appearance.theme.indicator_palette()
         window.setPalette(qt_palette)
         for widget in window.findChildren(QWidget):
             if widget.isWindow():
                 continue
             own = widget.testAttribute(Qt.WidgetAttribute.WA_SetPalette)
             if not own or widget.palette() in managed:
-                widget.setPalette(qt_palette)
+                check = isinstance(widget, QCheckBox | QRadioButton)
+                widget.setPalette(indicator if check else qt_palette)
 
     def _set_fonts(self, font: QFont) -> None:
         """The window's font at the new size, on every widget that had the old one.
@@ -722,7 +776,8 @@ def _concrete_style(theme: Theme) -> str:
     reads palette(…) once, when a widget is first styled, not after a theme change."""
     q = theme.qt
     return (
-        f"QDockWidget {{ color: {q['WindowText']}; }}\n"
+        # a floating dock is a window of its own: it paints this background itself
+        f"QDockWidget {{ color: {q['WindowText']}; background: {q['Window']}; }}\n"
         f"QDockWidget::title {{ background: {q['Midlight']};"
         f" border-bottom: 1px solid {q['Mid']}; }}\n"
     )
