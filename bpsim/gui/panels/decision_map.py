@@ -258,7 +258,8 @@ class DecisionMapView(PlotPanel):
         self.image.export_grid = (dmap.xs, dmap.ys, dmap.values)
         rect = image_rect(dmap.xs, dmap.ys)
         if dmap.kind == "class":
-            self.image.setImage(self._class_colours(dmap), autoLevels=False)
+            # RGB bytes: levels 0…255, or the colour bar's (0, 1) saturates every pixel white
+            self.image.setImage(self._class_colours(dmap), autoLevels=False, levels=(0, 255))
             self.colorbar.hide()
             self.boundary.hide()
         else:
