@@ -61,7 +61,7 @@ class FitPlot(pg.PlotWidget):
             item.addItem(plotted)
         self.note = pg.TextItem(color=MUTED, anchor=(0.5, 0.5))
         item.addItem(self.note, ignoreBounds=True)
-        self.legend = item.addLegend(offset=(10, 10), labelTextColor=AXIS_COLOR)
+        self.legend = item.addLegend(offset=(-10, -10), labelTextColor=AXIS_COLOR)
         self.legend.setBrush(pg.mkBrush(255, 255, 255, 220))
         self.legend.setPen(pg.mkPen("#bbbbbb"))
         self.residual_box = QCheckBox("Residuals", self)

@@ -1,0 +1,49 @@
+"""Each built-in lesson opens with its own pictures in front: the decision map for a
+problem in the plane, the fit and the (a, b) landscape for house prices, the digit for
+digits; opening another lesson swaps them."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QDockWidget
+
+from bpsim.gui import MainWindow
+from bpsim.lessons.examples import find_example
+
+
+def _window(qtbot, name: str) -> MainWindow:
+    window = MainWindow(find_example(name).path)
+    qtbot.addWidget(window)
+    window.resize(1600, 1000)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def _visible(window: MainWindow, name: str) -> bool:
+    dock = window.findChild(QDockWidget, f"{name}_dock")
+    panel = window.data_views.holders[name].panel
+    return dock is not None and panel is not None and panel.isVisible()
+
+
+def test_house_prices_opens_with_the_fit_beside_the_landscape(qtbot) -> None:
+    window = _window(qtbot, "house-prices")
+    qtbot.waitUntil(lambda: _visible(window, "fit_plot") and _visible(window, "landscape"))
+    assert not _visible(window, "decision_map")
+    fit = window.data_views.panels["fit_plot"]
+    assert fit.objectName() == "fit_plot"
+    _, before = fit.curve_values()
+    before = before.copy()
+    window.findChild(type(window.action_map["step"]), "step").trigger()
+    assert not np.allclose(fit.curve_values()[1], before)
+
+
+def test_and_opens_with_the_decision_map_and_digits_with_the_digit(qtbot) -> None:
+    window = _window(qtbot, "and")
+    qtbot.waitUntil(lambda: _visible(window, "decision_map"))
+    assert window.data_views.panels["decision_map"].current_map.kind == "class"
+    window.open(find_example("digits").path)
+    qtbot.waitUntil(lambda: _visible(window, "digit_view"))
+    assert not window.findChild(QDockWidget, "decision_map_dock").isVisible()
+    image = window.data_views.panels["digit_view"].input_widget
+    assert image.objectName() == "input_image" and min(image.width(), image.height()) >= 96
