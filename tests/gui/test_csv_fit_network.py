@@ -60,7 +60,7 @@ def test_a_class_column_resizes_the_network_in_one_undo(make_dialog, make_sessio
 
 def test_unticked_the_old_refusal_stands(make_dialog, make_session, tmp_path) -> None:
     session = make_session("and")
-    dialog, controller = make_dialog(session, YES_NO, tmp_path)
+    dialog, _controller = make_dialog(session, YES_NO, tmp_path)
     dialog.set_role("size", "input")
     dialog.set_role("yes", "target")
     dialog.fit_network.setChecked(False)

@@ -17,7 +17,6 @@ import io
 from pathlib import Path
 
 import numpy as np
-
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
