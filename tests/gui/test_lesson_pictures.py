@@ -47,3 +47,10 @@ def test_and_opens_with_the_decision_map_and_digits_with_the_digit(qtbot) -> Non
     assert not window.findChild(QDockWidget, "decision_map_dock").isVisible()
     image = window.data_views.panels["digit_view"].input_widget
     assert image.objectName() == "input_image" and min(image.width(), image.height()) >= 96
+
+
+def test_the_worked_example_keeps_its_table_in_front(qtbot) -> None:
+    window = _window(qtbot, "worked-example")  # one sample, numbers as targets
+    assert window.docks["parameter_table"].isVisible()
+    assert not window.findChild(QDockWidget, "decision_map_dock").isVisible()
+    assert not window.data_views.panels.built("fit_plot")

@@ -5,6 +5,7 @@ whenever the lesson holds samples out, and the hint names the lesson's own key."
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow
@@ -67,8 +68,9 @@ def test_small_batches_draw_epoch_means_over_faint_steps(make_plot, make_session
     history = session.trainer.history
     np.testing.assert_array_equal(means, history.epoch_train_loss.values)
     np.testing.assert_array_equal(x, 4 * np.arange(1, 21))
-    pen = plot._train_curve.opts["pen"]
-    assert pen.color().alpha() < 128  # the per-step points are faint
+    opts = plot._train_curve.opts
+    assert opts["symbol"] == "o" and opts["pen"] is None  # points, no sawtooth line
+    assert pg.mkBrush(opts["symbolBrush"]).color().alpha() < 128  # and faint
     assert plot._mean_curve.opts["pen"].color().alpha() == 255
     # full-batch lessons keep one plain curve
     other = make_plot(make_session("xor"))

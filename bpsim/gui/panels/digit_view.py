@@ -31,8 +31,8 @@ from bpsim.gui.state.session import Session
 from bpsim.gui.style.plot_style import AXIS_COLOR, MUTED, data_problem, diverging_map
 from bpsim.teaching.images import as_image, image_shape
 
-INPUT_SIDE = 160  # px: the input image, well above the 96 px a projector needs
-FIELD_SIDE = 56  # px: one receptive field
+INPUT_SIDE = 120  # px: the input image at its smallest, above the 96 px a projector needs
+FIELD_SIDE = 24  # px: one receptive field at its smallest
 MAX_FIELDS = 64  # more hidden neurons than this: the first 64
 BAR_COLOR = "#9ecae1"
 PREDICTED_COLOR = "#0072B2"
@@ -89,7 +89,7 @@ class DigitView(QWidget):
 
         self.bars = pg.PlotWidget(background="w")
         self.bars.setObjectName("output_bars")
-        self.bars.setMinimumSize(220, INPUT_SIDE)
+        self.bars.setMinimumSize(180, INPUT_SIDE)
         self.bars.setMenuEnabled(False)
         self.bars.hideButtons()
         self.bars.setMouseEnabled(x=False, y=False)
@@ -116,9 +116,15 @@ class DigitView(QWidget):
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setStyleSheet(f"color: {MUTED}; padding: 24px;")
 
-        top = QHBoxLayout()
-        top.addWidget(self.input_widget, 2)
-        top.addWidget(self.bars, 3)
+        # one row, so the panel reads in a dock under the network as well as on its own:
+        # the digit | the answer | what the hidden neurons look for
+        fields_column = QVBoxLayout()
+        fields_column.addWidget(self.fields_caption)
+        fields_column.addWidget(self.fields, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.input_widget, 3)
+        row.addWidget(self.bars, 4)
+        row.addLayout(fields_column, 4)
         buttons = QHBoxLayout()
         buttons.addWidget(self.title, 1)
         buttons.addWidget(self.previous_button)
@@ -126,11 +132,10 @@ class DigitView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.addLayout(buttons)
-        layout.addLayout(top, 3)
-        layout.addWidget(self.fields_caption)
-        layout.addWidget(self.fields, 2)
+        layout.addLayout(row, 1)
         layout.addWidget(self.message)
-        self.fields.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self.fields.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.input_widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
         session.lessonReplaced.connect(self.rebuild)
         session.datasetChanged.connect(self.rebuild)
@@ -163,19 +168,22 @@ class DigitView(QWidget):
             return
         if t.network.depth > 1:
             count = min(t.network.sizes[1], MAX_FIELDS)
-            columns = max(1, min(10, int(np.ceil(np.sqrt(count * 2)))))
+            columns = max(1, min(8, int(np.ceil(np.sqrt(count)))))
             labels = t.network.labels[1]
             for j in range(count):
-                widget, _view, item = _image_widget(f"receptive_field_{j}", FIELD_SIDE // 2)
+                widget, _view, item = _image_widget(f"receptive_field_{j}", FIELD_SIDE)
                 widget.setToolTip(f"{labels[j]}: its incoming weights, one square per input")
                 item.setLookupTable(diverging_map().getLookupTable(nPts=256))
                 self._fields_layout.addWidget(widget, j // columns, j % columns)
                 self.field_items.append(item)
             more = t.network.sizes[1] - count
             self.fields_caption.setText(
-                "What each neuron of the first hidden layer looks for: its incoming weights "
-                "laid out like the image (orange adds to its sum, blue takes away)"
-                + (f"; the first {count} of {t.network.sizes[1]}" if more else "")
+                f"What {labels[0]}…{labels[count - 1]} look for"
+                + (f" (the first {count} of {t.network.sizes[1]})" if more else "")
+            )
+            self.fields_caption.setToolTip(
+                "Each neuron of the first hidden layer: its incoming weights laid out like "
+                "the image; orange adds to its sum, blue takes away"
             )
         else:
             self.fields_caption.setText("")

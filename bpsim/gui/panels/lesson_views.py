@@ -18,6 +18,16 @@ BESIDE = {
 }
 
 
+def _classes(trainer: Trainer) -> int:
+    """How many classes the samples show (0 for a regression)."""
+    from bpsim.teaching.metrics import target_classes, task_of
+
+    task, threshold = task_of(trainer.network, trainer.targets)
+    if task != "classification" or len(trainer.targets) < 2:
+        return 0
+    return len(set(target_classes(trainer.targets, threshold).tolist()))
+
+
 def default_views(trainer: Trainer) -> list[tuple[str, str]]:
     """(panel name, the dock it joins) for each picture this lesson opens with."""
     net = trainer.network
@@ -25,8 +35,8 @@ def default_views(trainer: Trainer) -> list[tuple[str, str]]:
     names: list[str] = []
     if image_shape(net.sizes[0], trainer.lesson.view) is not None:
         names.append("digit_view")
-    elif net.sizes[0] == 2:
-        names.append("decision_map")
+    elif fits and net.sizes[0] == 2 and _classes(trainer) >= 2:
+        names.append("decision_map")  # a worked example's one sample keeps its table in front
     elif fits and net.sizes[0] == 1 and is_regression(net, trainer.targets):
         names.append("fit_plot")
         if net.parameter_count() == 2:  # the line's a and b: the landscape is the whole story

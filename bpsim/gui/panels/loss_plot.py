@@ -49,6 +49,7 @@ CURVE_WIDTH = 2.5  # a few hundred points: thick and antialiased, readable from 
 # More points than this draw as a dense band of min/max pairs; there a thick or antialiased
 # pen shows nothing more and costs 8–15 ms per repaint, so a 1 px pen takes over.
 DENSE_POINTS = 5000
+FEW_POINTS = 40  # epoch means and validation losses up to this many get markers
 MAX_TEXT_SCALE = 2.0  # text grows with the widget up to this factor
 READOUT_DIGITS = 4  # significant digits of the hover and current-point readouts
 
@@ -544,7 +545,7 @@ class LossPlot(QWidget):
             self._mean_curve.setData(
                 means.x * self._per_epoch,
                 self._drawn("mean", means.values),
-                **self._style("train", len(means)),
+                **self._style("train", len(means), markers=True),
             )
             self._mean_curve.show()
         else:
@@ -561,7 +562,9 @@ class LossPlot(QWidget):
             self._forward_marker.hide()
         if val is not None:
             self._val_curve.setData(
-                self._val_x, self._drawn("validation", val), **self._style("validation", len(val))
+                self._val_x,
+                self._drawn("validation", val),
+                **self._style("validation", len(val), markers=True),
             )
             self._val_curve.show()
         else:
@@ -606,7 +609,7 @@ class LossPlot(QWidget):
         shown = self._shown_range
         if shown is not None:
             _, x1, y0, y1 = shown
-            fits_x = x_high <= x1 and x1 <= max(4.0 * x_high, 8.0)
+            fits_x = x_high <= 0.97 * x1 and x1 <= max(4.0 * x_high, 8.0)  # marker not at the edge
             if self._log:
                 spread = max(y_high - y_low, 0.3)
                 fits_y = y0 <= y_low and y_high <= y1 and (y1 - y0) <= 3.0 * spread
@@ -625,7 +628,9 @@ class LossPlot(QWidget):
         # setRange is not a manual change: following goes on.
         self._item.getViewBox().setRange(xRange=(0.0, x1), yRange=(y0, y1), padding=0)
 
-    def _style(self, which: str, points: int, faint: bool = False) -> dict[str, object]:
+    def _style(
+        self, which: str, points: int, faint: bool = False, markers: bool = False
+    ) -> dict[str, object]:
         """Pen and antialiasing for a curve of ``points`` points (see DENSE_POINTS);
         ``faint``: the per-step losses under the epoch means, as pale dots."""
         dense = points > DENSE_POINTS
@@ -635,13 +640,17 @@ class LossPlot(QWidget):
             pale.setAlpha(70)
             style: dict[str, object] = {"pen": pg.mkPen(pale, width=1), "antialias": not dense}
             if points <= 2000:  # dots read as samples; beyond that a thin band does
-                style.update(symbol="o", symbolSize=4, symbolPen=None, symbolBrush=pale)
+                style.update(pen=None, symbol="o", symbolSize=5, symbolPen=None, symbolBrush=pale)
             else:
                 style.update(symbol=None)
             return style
         dash = Qt.PenStyle.SolidLine if which == "train" else Qt.PenStyle.DashLine
         pen = pg.mkPen(color, width=1 if dense else self._curve_width, style=dash)
-        return {"pen": pen, "antialias": not dense, "symbol": None}
+        if not markers or points > FEW_POINTS:
+            return {"pen": pen, "antialias": not dense, "symbol": None}
+        # a few epochs: markers, so one epoch's mean or validation loss is not invisible
+        marker = {"symbol": "o", "symbolSize": 7, "symbolBrush": color, "symbolPen": None}
+        return {"pen": pen, "antialias": True, **marker}
 
     def _set_mean_legend(self, shown: bool) -> None:
         """Per-step dots and their epoch means, or one training curve."""
