@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QCheckBox, QWidget
 
 from bpsim.gui.state.session import Session
@@ -26,13 +26,26 @@ RESIDUAL_COLOR = "#777777"
 CURVE_POINTS = 200
 
 
+class _UnitAxis(pg.AxisItem):
+    """Ticks in the file's units, thousands grouped (400,000 dollars, not 400000)."""
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        if spacing >= 1:
+            return [f"{v * scale:,.0f}" for v in values]
+        return super().tickStrings(values, scale, spacing)
+
+
 class FitPlot(pg.PlotWidget):
     """The samples and the model's line (``curve``), redrawn on every parameter change;
     ``residual_box`` shows each sample's error. ``units`` maps stored values to the
     file's; ``message`` says why nothing is drawn (a classification lesson, say)."""
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background="w")
+        super().__init__(
+            parent,
+            background="w",
+            axisItems={"left": _UnitAxis("left"), "bottom": _UnitAxis("bottom")},
+        )
         self.setObjectName("fit_plot")
         self.setMinimumSize(240, 200)
         self.session = session
@@ -41,11 +54,20 @@ class FitPlot(pg.PlotWidget):
         item = self.getPlotItem()
         item.setMenuEnabled(False)
         item.hideButtons()
+        tick_font = QFont(self.font())
+        tick_font.setPointSizeF(max(tick_font.pointSizeF(), 9.0) * 1.15)
         for side in ("left", "bottom"):
             axis = item.getAxis(side)
             axis.setPen(pg.mkPen(AXIS_COLOR))
             axis.setTextPen(pg.mkPen(AXIS_COLOR))
+            axis.setStyle(tickFont=tick_font)
             no_si_prefix(axis)
+        # room for "400,000" and the axis title beside it
+        item.getAxis("left").setWidth(QFontMetrics(tick_font).horizontalAdvance("−000,000") + 30)
+        self._label_style = {
+            "color": AXIS_COLOR,
+            "font-size": f"{tick_font.pointSizeF() * 1.2:.0f}pt",
+        }
         self.points = pg.ScatterPlotItem(
             symbol="o", size=11, brush=pg.mkBrush(POINT_COLOR), pen=pg.mkPen("w", width=1.5)
         )
@@ -119,13 +141,13 @@ class FitPlot(pg.PlotWidget):
             item.setLabel("bottom", "")
             item.setLabel("left", "")
         elif t.network.sizes[0] == 1:
-            item.setLabel("bottom", x_name)
-            item.setLabel("left", y_name)
+            item.setLabel("bottom", x_name, **self._label_style)
+            item.setLabel("left", y_name, **self._label_style)
             self.legend.addItem(self.points, "samples")
             self.legend.addItem(self.curve, "the network's output")
         else:
-            item.setLabel("bottom", f"{y_name}: target")
-            item.setLabel("left", f"{y_name}: the network's output")
+            item.setLabel("bottom", f"{y_name}: target", **self._label_style)
+            item.setLabel("left", f"{y_name}: the network's output", **self._label_style)
             self.legend.addItem(self.points, "samples")
             self.legend.addItem(self.diagonal, "output = target")
         self.redraw()
