@@ -151,7 +151,8 @@ class DigitView(QWidget):
         t = self.session.trainer
         self.shape = image_shape(t.network.sizes[0], t.lesson.view)
         while self._fields_layout.count():
-            child = self._fields_layout.takeAt(0).widget()
+            taken = self._fields_layout.takeAt(0)
+            child = taken.widget() if taken is not None else None
             if child is not None:
                 child.deleteLater()
         self.field_items = []
