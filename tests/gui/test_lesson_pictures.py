@@ -54,3 +54,10 @@ def test_the_worked_example_keeps_its_table_in_front(qtbot) -> None:
     assert window.docks["parameter_table"].isVisible()
     assert not window.findChild(QDockWidget, "decision_map_dock").isVisible()
     assert not window.data_views.panels.built("fit_plot")
+
+
+def test_the_data_panel_points_to_the_fit_for_scaled_data(qtbot) -> None:
+    window = _window(qtbot, "house-prices")
+    panel = window.data_views.panels["data_panel"]
+    assert "the Fit view draws them in the file's units" in panel.summary_text()
+    assert "View ▸ Fit" in panel.tabs.tabToolTip(1)
