@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -100,6 +101,7 @@ class DigitView(QWidget):
         self.bar_item = pg.BarGraphItem(x=[], height=[], width=0.7)
         self.bars.addItem(self.bar_item)
         self.probabilities = np.zeros(0)
+        self._label_style: dict[str, str] = {}
 
         self.fields = QWidget()
         self.fields.setObjectName("receptive_fields")
@@ -143,6 +145,26 @@ class DigitView(QWidget):
         session.traceChanged.connect(self.refresh)
         session.stateChanged.connect(self.refresh)
         self.rebuild()
+
+    def apply_appearance(self, appearance: object) -> None:
+        """A new theme or zoom: the bar chart's background and axes follow; the images
+        keep white paper and their colour scales."""
+        colors = appearance.theme.plot  # type: ignore[attr-defined]
+        zoom = float(appearance.zoom)  # type: ignore[attr-defined]
+        font = QFont(self.font())
+        font.setPointSizeF(max(font.pointSizeF(), 9.0) * zoom)
+        for label in (self.title, self.fields_caption, self.message):
+            label.setFont(font)
+        self.bars.setBackground(colors.background)
+        for side in ("left", "bottom"):
+            axis = self.bars.getAxis(side)
+            axis.setPen(pg.mkPen(colors.axis))
+            axis.setTextPen(pg.mkPen(colors.axis))
+            axis.setStyle(tickFont=font)
+        axis_color = pg.mkColor(colors.axis).name()
+        self._label_style = {"color": axis_color, "font-size": f"{font.pointSizeF():.0f}pt"}
+        self.title.setStyleSheet(f"color: {axis_color}; font-weight: bold;")
+        self.refresh()
 
     # -- structure -------------------------------------------------------------------
 
@@ -264,7 +286,7 @@ class DigitView(QWidget):
         self.title.setText(f"Sample {row + 1:,} of {t.inputs.shape[0]:,}{wanted} · {said}{verdict}")
         output = t.network.activations[-1]
         softmax = output is not None and output.name == "softmax"
-        self.bars.setLabel("left", "probability" if softmax else "output")
+        self.bars.setLabel("left", "probability" if softmax else "output", **self._label_style)
         self.bars.setToolTip(
             "The output layer's answer for this sample: the dark bar is the class the "
             "network picks, the orange outline the target"

@@ -107,6 +107,33 @@ class FitPlot(pg.PlotWidget):
             self.width() - hint.width() - 12, 6, hint.width(), hint.height()
         )
 
+    def apply_appearance(self, appearance: object) -> None:
+        """A new theme or zoom (bpsim.gui.style.appearance): background, axes, text and
+        markers follow; the data's colours stay (chosen to be read by everyone)."""
+        colors = appearance.theme.plot  # type: ignore[attr-defined]
+        zoom = float(appearance.zoom)  # type: ignore[attr-defined]
+        self.setBackground(colors.background)
+        item = self.getPlotItem()
+        tick_font = QFont(self.font())
+        tick_font.setPointSizeF(max(tick_font.pointSizeF(), 9.0) * 1.15 * zoom)
+        axis_color = pg.mkColor(colors.axis).name()
+        for side in ("left", "bottom"):
+            axis = item.getAxis(side)
+            axis.setPen(pg.mkPen(colors.axis))
+            axis.setTextPen(pg.mkPen(colors.axis))
+            axis.setStyle(tickFont=tick_font)
+        item.getAxis("left").setWidth(QFontMetrics(tick_font).horizontalAdvance("−000,000") + 30)
+        size = f"{tick_font.pointSizeF() * 1.2:.0f}pt"
+        self._label_style = {"color": axis_color, "font-size": size}
+        self.legend.setBrush(pg.mkBrush(colors.legend_background))
+        self.legend.setPen(pg.mkPen(colors.legend_border))
+        self.legend.setLabelTextColor(colors.axis)
+        self.legend.setLabelTextSize(f"{tick_font.pointSizeF():.0f}pt")
+        self.points.setSize(11 * zoom)
+        self.curve.setPen(pg.mkPen(LINE_COLOR, width=3 * zoom))
+        self.note.setColor(colors.axis)
+        self.rebuild()
+
     # -- what to draw ----------------------------------------------------------------
 
     def _why_not(self) -> str:
