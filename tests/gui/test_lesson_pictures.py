@@ -61,3 +61,17 @@ def test_the_data_panel_points_to_the_fit_for_scaled_data(qtbot) -> None:
     panel = window.data_views.panels["data_panel"]
     assert "the Fit view draws them in the file's units" in panel.summary_text()
     assert "View ▸ Fit" in panel.tabs.tabToolTip(1)
+
+
+def test_a_panel_built_after_the_theme_takes_its_colours(qtbot) -> None:
+    from PySide6.QtGui import QAction, QPalette
+    from PySide6.QtWidgets import QLabel
+
+    window = _window(qtbot, "xor")
+    window.appearance.set("dark", 1.0)
+    window.findChild(QAction, "show_landscape").trigger()  # built now, in the dark
+    landscape = window.data_views.panels["landscape"]
+    text = window.palette().color(QPalette.ColorRole.WindowText)
+    labels = [label for label in landscape.findChildren(QLabel) if label.text() == "Range ±"]
+    assert labels and labels[0].palette().color(QPalette.ColorRole.WindowText) == text
+    assert text.lightness() > 128  # light text on the dark theme

@@ -29,7 +29,13 @@ from PySide6.QtWidgets import (
 )
 
 from bpsim.gui.state.session import Session
-from bpsim.gui.style.plot_style import AXIS_COLOR, MUTED, data_problem, diverging_map
+from bpsim.gui.style.plot_style import (
+    AXIS_COLOR,
+    MUTED,
+    adopt_theme_palette,
+    data_problem,
+    diverging_map,
+)
 from bpsim.teaching.images import as_image, image_shape
 
 INPUT_SIDE = 120  # px: the input image at its smallest, above the 96 px a projector needs
@@ -151,6 +157,7 @@ class DigitView(QWidget):
         keep white paper and their colour scales."""
         colors = appearance.theme.plot  # type: ignore[attr-defined]
         zoom = float(appearance.zoom)  # type: ignore[attr-defined]
+        adopt_theme_palette(self, appearance)
         font = QFont(self.font())
         font.setPointSizeF(max(font.pointSizeF(), 9.0) * zoom)
         for label in (self.title, self.fields_caption, self.message):

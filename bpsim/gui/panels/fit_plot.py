@@ -17,7 +17,13 @@ from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QCheckBox, QWidget
 
 from bpsim.gui.state.session import Session
-from bpsim.gui.style.plot_style import AXIS_COLOR, MUTED, data_problem, no_si_prefix
+from bpsim.gui.style.plot_style import (
+    AXIS_COLOR,
+    MUTED,
+    adopt_theme_palette,
+    data_problem,
+    no_si_prefix,
+)
 from bpsim.teaching.fit import Units, fit_curve, is_regression, original_units, residuals
 
 POINT_COLOR = "#0072B2"
@@ -112,6 +118,7 @@ class FitPlot(pg.PlotWidget):
         markers follow; the data's colours stay (chosen to be read by everyone)."""
         colors = appearance.theme.plot  # type: ignore[attr-defined]
         zoom = float(appearance.zoom)  # type: ignore[attr-defined]
+        adopt_theme_palette(self, appearance)
         self.setBackground(colors.background)
         item = self.getPlotItem()
         tick_font = QFont(self.font())
