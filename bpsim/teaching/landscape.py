@@ -26,7 +26,7 @@ work over several calls so a window stays responsive.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,15 +92,24 @@ def flat_index(layout: ParameterLayout | Network, param: ParameterId) -> int:
     return layout.offsets[n] + int(np.ravel_multi_index(index, shape))
 
 
-def parameter_name(network: Network, param: ParameterId) -> str:
-    """A readable name for the window: 'W1[0, 1] (h2 → y1)' or 'b0[1] (b(h2))'."""
+def parameter_name(
+    network: Network, param: ParameterId, given: Mapping[str, str] | None = None
+) -> str:
+    """A readable name for the window: 'W1[0, 1] (h2 → y1)' or 'b0[1] (b(h2))'; with the
+    lesson's own names (its view's ``weight_names``, keyed "weights[k][j][i]" and
+    "biases[k][j]"), those: the house-price line's 'a (bias of Ypred)' and 'b (X → Ypred)'."""
     flat_index(network, param)
     n, index = _normalise(param)
     k, is_bias = divmod(n, 2)
+    given = given or {}
     if is_bias:
+        own = given.get(f"biases[{k}][{index[0]}]")
+        if own:  # "a (bias of Ypred)": not "a (b(Ypred))", where b is the slope
+            return f"{own} (bias of {network.labels[k + 1][index[0]]})"
         return f"b{k}[{index[0]}] ({network.bias_name(k, index[0])})"
     j, i = index
-    return f"W{k}[{j}, {i}] ({network.weight_name(k, j, i)})"
+    own = given.get(f"weights[{k}][{j}][{i}]")
+    return f"{own or f'W{k}[{j}, {i}]'} ({network.weight_name(k, j, i)})"
 
 
 def parameter_value(network: Network, param: ParameterId) -> float:

@@ -69,6 +69,8 @@ MENU_ONLY: dict[str, str] = {
     "show_decision_map": "a secondary panel; Ctrl+1–3 are kept for the three main ones",
     "show_landscape": "a secondary panel; Ctrl+1–3 are kept for the three main ones",
     "show_descent": "a secondary panel; Ctrl+1–3 are kept for the three main ones",
+    "show_fit_plot": "opens by itself on regression lessons; Ctrl+1–3 are for the main three",
+    "show_digit_view": "opens by itself on image lessons; Ctrl+1–3 are for the main three",
 }
 
 

@@ -114,6 +114,7 @@ def test_a_missing_file_and_data_that_do_not_fit(make_dialog, make_session, tmp_
     assert not dialog.use_button.isEnabled()
     dialog.set_path(write(tmp_path, "a,b,c,label\n0,0,0,1\n1,1,1,0\n"))
     assert dialog.roles() == ["input", "input", "input", "target"]
+    dialog.fit_network.setChecked(False)  # keep the network as it is: refused
     assert not dialog.apply()
     assert "does not fit this network" in dialog.problem_text()
     assert "3 inputs per row, but the input layer has 2 neurons" in dialog.problem_text()

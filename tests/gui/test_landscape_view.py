@@ -73,8 +73,9 @@ def test_grid_values_are_the_engines_loss(make_view, make_session, example: str)
 def test_seed002_shows_w_and_b_and_the_minimum(make_view, make_session) -> None:
     session = make_session("house-prices")
     view = make_view(session)
-    assert view.combo_a.currentText().startswith("W0[0, 0]")
-    assert view.combo_b.currentText().startswith("b0[0]")
+    # the seed's names, from the lesson's view: b the slope, a the intercept
+    assert view.combo_a.currentText() == "b (X → Ypred)"
+    assert view.combo_b.currentText() == "a (bias of Ypred)"
     minimum = view.landscape.minimum
     x, y = view.minimum_item.getData()
     assert (x[0], y[0]) == (minimum.a, minimum.b)

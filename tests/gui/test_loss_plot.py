@@ -166,9 +166,11 @@ def test_the_validation_curve_appears_for_digits_after_an_epoch(
     np.testing.assert_array_equal(x, [1])
     assert np.isfinite(val).all()
     assert ", validation " in plot.hover_text_at(1)
-    plot.set_x_mode("step")
-    assert not plot.validation_shown()  # measured once per epoch only
-    assert "see Epoch" in plot.readout_text()
+    plot.set_x_mode("step")  # drawn on the step axis too, at the epoch's last step
+    assert plot.validation_shown()
+    per_epoch = session.trainer.batches_per_epoch
+    np.testing.assert_array_equal(plot.curve_data("validation")[0], [per_epoch])
+    assert ", validation " in plot.hover_text_at(per_epoch)
 
 
 def test_log_scale_draws_log10_and_skips_non_positive_losses(

@@ -4,15 +4,19 @@ inputs as seed 002 does, see the first rows, and use the data.
 
 The file is read with :func:`bpsim.datasets.load_csv`, whose messages name the row and
 column of a problem; they are shown in the dialog and nothing in the lesson changes. The
-data replace the lesson's only when they fit the network.
+data replace the lesson's only when they fit the network, or, with "Fit the network to
+the data" ticked, together with a network resized to them (input and output sizes,
+output activation and loss) as one undoable edit.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,12 +33,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bpsim.core.spec import Dataset
+from bpsim.core.spec import Dataset, Lesson
 from bpsim.datasets import load_csv
 from bpsim.fileformat.dataset import ORIGIN_ATTR
-from bpsim.gui.dialogs.base import DataDialog
+from bpsim.gui.dialogs.base import DataDialog, shape_text
 from bpsim.gui.state.controller import Controller
 from bpsim.gui.state.session import Session
+from bpsim.lessons import structure
+from bpsim.lessons.dataset_edit import fit_problem
 
 ROLES = ("input", "target", "class (one-hot)", "ignore")
 PREVIEW_ROWS = 12
@@ -130,6 +136,19 @@ class CsvImportDialog(DataDialog):
         )
         self.standardize.toggled.connect(lambda _: self._changed())
         self.body.addWidget(self.standardize)
+        self.fit_network = QCheckBox(
+            "Fit the network to the data: input and output sizes, output activation and loss"
+        )
+        self.fit_network.setObjectName("csv_import_fit_network")
+        self.fit_network.setToolTip(
+            "Resize the input and output layers to the chosen columns and pick the output "
+            "activation and loss for the targets (softmax and cross-entropy for a class "
+            "column, sigmoid and binary cross-entropy for 0/1, linear and MSE for numbers); "
+            "Edit ▸ Undo takes the data and the changes back together"
+        )
+        self.fit_network.setChecked(True)
+        self.fit_network.toggled.connect(lambda _: self._changed())
+        self.body.addWidget(self.fit_network)
         self.body.addWidget(QLabel("The first rows of the file:"))
         self.preview = QTableWidget(0, 0)
         self.preview.setObjectName("csv_import_preview")
@@ -302,6 +321,46 @@ class CsvImportDialog(DataDialog):
         dataset.source = dict(dataset.source, csv=csv_file.name)
         setattr(dataset, ORIGIN_ATTR, (csv_file.parent, csv_file))
 
+    def check(self) -> Dataset | None:
+        """As the base dialog's, but with "Fit the network" ticked any readable data set
+        is fine: the network will be resized to it."""
+        if not self.fit_network.isChecked():
+            return super().check()
+        from bpsim.datasets import DatasetError
+
+        try:
+            dataset = self.make_dataset()
+        except (DatasetError, ValueError, OSError) as error:
+            self.show_problem(str(error))
+            return None
+        if fit_problem(dataset.inputs, dataset.targets, self.session.trainer.network) is None:
+            self.show_fine(f"{shape_text(dataset)}: fits this network.")
+            return dataset
+        activation, loss = output_for(dataset.targets)
+        self.show_fine(
+            f"{shape_text(dataset)}: the network will get {dataset.inputs.shape[1]} inputs "
+            f"and {dataset.targets.shape[1]} {activation} outputs, loss {loss}."
+        )
+        return dataset
+
+    def apply(self) -> bool:
+        """Use the data; when they do not fit and "Fit the network" is ticked, resize the
+        network in the same undoable edit."""
+        dataset = self.check()
+        if dataset is None:
+            return False
+        if fit_problem(dataset.inputs, dataset.targets, self.session.trainer.network) is None:
+            return super().apply()
+        text = self.undo_text() + " and fit the network"
+        try:
+            self.controller.structure.apply(lambda lesson: fitted_to(lesson, dataset, text))
+        except (structure.StructureError, ValueError) as error:
+            self.show_problem(str(error))
+            return False
+        self.applied.emit(text)
+        self.accept()
+        return True
+
     def undo_text(self) -> str:
         return f"Import {self.path.name if self.path else 'CSV'}"
 
@@ -319,3 +378,51 @@ class CsvImportDialog(DataDialog):
             self.use_button.setEnabled(True)
             return
         self.use_button.setEnabled(self.check() is not None)
+
+
+def output_for(targets: np.ndarray) -> tuple[str, str]:
+    """The output activation and loss for these targets: one-hot rows are classes
+    (softmax, cross-entropy), one 0/1 column a yes/no answer (sigmoid, binary
+    cross-entropy), anything else numbers (linear, mean squared error)."""
+    t = np.asarray(targets, dtype=np.float64)
+    binary = bool(np.isin(t, (0.0, 1.0)).all())
+    if binary and t.shape[1] > 1 and bool((t.sum(axis=1) == 1.0).all()):
+        return "softmax", "cross_entropy"
+    if binary:
+        return "sigmoid", "binary_cross_entropy"
+    return "linear", "mse"
+
+
+def fitted_to(lesson: Lesson, dataset: Dataset, description: str) -> structure.StructureEdit:
+    """``lesson`` with input and output layers sized to ``dataset``, the output activation
+    and loss its targets need, and ``dataset`` as its data: one structural edit, so one
+    undo. Hidden layers and their weights stay; training starts afresh on the new data."""
+    edit = structure.StructureEdit(lesson, lambda p: p.copy(), description)
+    last = len(lesson.layers) - 1
+    for layer, wanted in ((0, dataset.inputs.shape[1]), (last, dataset.targets.shape[1])):
+        while edit.lesson.layers[layer].size < wanted:
+            edit = _then(edit, structure.add_neuron(edit.lesson, layer))
+        while edit.lesson.layers[layer].size > wanted:
+            size = edit.lesson.layers[layer].size
+            edit = _then(edit, structure.remove_neuron(edit.lesson, layer, size - 1))
+    activation, loss = output_for(dataset.targets)
+    if edit.lesson.layers[last].activation != activation:
+        edit = _then(edit, structure.set_activation(edit.lesson, last, activation))
+    layers = [dataclasses.replace(layer) for layer in edit.lesson.layers]
+    layers[0].labels = list(dataset.input_names) if dataset.input_names else None
+    if dataset.target_names and len(dataset.target_names) == layers[last].size:
+        layers[last].labels = list(dataset.target_names)
+    lesson = dataclasses.replace(edit.lesson, layers=layers, loss=loss, dataset=dataset, state=None)
+    return structure.StructureEdit(
+        lesson, edit.map_parameters, description, keep_optimizer=False, restart=True
+    )
+
+
+def _then(
+    first: structure.StructureEdit, second: structure.StructureEdit
+) -> structure.StructureEdit:
+    """Two edits as one: the second's lesson, parameters mapped through both."""
+    first_map, second_map = first.map_parameters, second.map_parameters
+    return structure.StructureEdit(
+        second.lesson, lambda p: second_map(first_map(p)), second.description, keep_optimizer=False
+    )

@@ -111,10 +111,14 @@ class DecisionMapView(PlotPanel):
         self.choice.clear()
         if net.sizes[0] == 2:
             depth = net.depth
-            if net.sizes[-1] > 1:
+            fits = data_problem(self.session) is None
+            classes = fits and self._task()[0] == "classification"
+            if net.sizes[-1] > 1 and classes:  # regression outputs: each its own map first
                 self.choice.addItem("winning class", ("class", None))
             for j, label in enumerate(net.labels[depth]):
                 self.choice.addItem(f"output {label}", ("output", j))
+            if net.sizes[-1] > 1 and not classes:
+                self.choice.addItem("winning class", ("class", None))
             for layer in range(1, depth):
                 for j, label in enumerate(net.labels[layer]):
                     self.choice.addItem(f"neuron {label}", ("neuron", (layer, j)))
@@ -258,9 +262,16 @@ class DecisionMapView(PlotPanel):
         self.image.export_grid = (dmap.xs, dmap.ys, dmap.values)
         rect = image_rect(dmap.xs, dmap.ys)
         if dmap.kind == "class":
-            self.image.setImage(self._class_colours(dmap), autoLevels=False)
+            # RGB bytes: levels 0…255, or the colour bar's (0, 1) saturates every pixel white
+            self.image.setImage(self._class_colours(dmap), autoLevels=False, levels=(0, 255))
             self.colorbar.hide()
-            self.boundary.hide()
+            # two classes: the line where both outputs are equal (the winner changes)
+            show_line = self.boundary_box.isChecked() and dmap.classes == 2
+            if show_line and dmap.margin is not None:
+                lead = np.nan_to_num(dmap.margin)
+                self.boundary.setLevel(0.0)
+                self.boundary.setData(np.where(dmap.values >= 1, lead, -lead))
+            self.boundary.setVisible(show_line)
         else:
             low, high = dmap.value_range
             values = np.nan_to_num(dmap.values, nan=(low + high) / 2, posinf=high, neginf=low)
@@ -292,15 +303,17 @@ class DecisionMapView(PlotPanel):
         return None
 
     def _class_colours(self, dmap: DecisionMap) -> np.ndarray:
-        """Each point in its winning class's colour, paler where the output is less sure
-        (confidence 1/K, a coin toss, is nearly white)."""
+        """Each point in its winning class's colour, paler where the network is less sure
+        (the winner only just ahead of the runner-up), but always tinted enough to tell
+        the regions apart on a projector."""
         classes = dmap.classes
         table = np.array([rgba(class_color(k))[:3] for k in range(classes)], dtype=np.float64)
         winner = np.clip(np.nan_to_num(dmap.values).astype(np.int64), 0, classes - 1)
-        confidence = dmap.confidence if dmap.confidence is not None else np.ones(winner.shape)
-        chance = 1.0 / classes
-        strength = np.clip((np.nan_to_num(confidence) - chance) / (1 - chance), 0.0, 1.0)
-        strength = 0.15 + 0.6 * strength
+        act = self.session.trainer.network.activations[dmap.layer]
+        span = 2.0 if act is not None and act.name == "tanh" else 1.0
+        lead = dmap.margin if dmap.margin is not None else np.full(winner.shape, span)
+        strength = np.clip(np.nan_to_num(lead) / (0.5 * span), 0.0, 1.0)
+        strength = 0.3 + 0.55 * strength
         colours = 255.0 - strength[..., None] * (255.0 - table[winner])
         return colours.astype(np.uint8)
 
@@ -310,7 +323,13 @@ class DecisionMapView(PlotPanel):
         if dmap.kind == "class":
             return (
                 f"Colour: the class the network picks at each point ({x1} across, {x2} up); "
-                "paler where it is less sure. Markers: the samples, shape and colour by class."
+                "paler where its winning output is only just ahead. Markers: the samples, "
+                "shape and colour by class."
+                + (
+                    " Black line: where the two outputs are equal."
+                    if self.boundary.isVisible()
+                    else ""
+                )
             )
         act = net.activations[dmap.layer] if dmap.layer > 0 else None
         what = "input" if dmap.layer == 0 else f"{act.name if act else 'linear'} output"

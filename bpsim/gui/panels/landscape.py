@@ -296,13 +296,25 @@ class LandscapeView(PlotPanel):
 
     # -- structure and picking -------------------------------------------------------
 
+    def _given_names(self) -> dict[str, str]:
+        """The lesson's own parameter names (its view's weight_names), e.g. a and b."""
+        view = self.session.trainer.lesson.view or {}
+        names = view.get("weight_names")
+        return {str(k): str(v) for k, v in names.items()} if isinstance(names, dict) else {}
+
+    def _label_axes(self, land: Landscape) -> None:
+        net, given = self.session.trainer.network, self._given_names()
+        name_a = parameter_name(net, land.param_a, given)
+        name_b = parameter_name(net, land.param_b, given)
+        self.axis_labels(f"θ₁ = {name_a}", f"θ₂ = {name_b}")
+
     def _rebuild(self, keep_history: bool = False) -> None:
         net = self.session.trainer.network
         if not keep_history:
             self.recorder.clear()
         self.recorder.record(net.flat)
         self._ids = parameter_ids(net)
-        names = [parameter_name(net, p) for p in self._ids]
+        names = [parameter_name(net, p, self._given_names()) for p in self._ids]
         for combo in (self.combo_a, self.combo_b):
             combo.blockSignals(True)
             combo.clear()
@@ -507,7 +519,7 @@ class LandscapeView(PlotPanel):
         rect = image_rect(land.a_values, land.b_values)
         self.image.setRect(rect)
         self.plot.getViewBox().setRange(rect=rect, padding=0)
-        self.axis_labels(f"θ₁ = {land.name_a}", f"θ₂ = {land.name_b}")
+        self._label_axes(land)
         self._draw_points(land)
         self._update_key(land)
         self._draw_path()
@@ -593,4 +605,4 @@ class LandscapeView(PlotPanel):
         ):
             item.setSize(item.base_size * scale)
         if self.landscape is not None:
-            self.axis_labels(f"θ₁ = {self.landscape.name_a}", f"θ₂ = {self.landscape.name_b}")
+            self._label_axes(self.landscape)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt
-from PySide6.QtGui import QFont, QResizeEvent
+from PySide6.QtGui import QAction, QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -49,6 +49,7 @@ CURVE_WIDTH = 2.5  # a few hundred points: thick and antialiased, readable from 
 # More points than this draw as a dense band of min/max pairs; there a thick or antialiased
 # pen shows nothing more and costs 8–15 ms per repaint, so a 1 px pen takes over.
 DENSE_POINTS = 5000
+FEW_POINTS = 40  # epoch means and validation losses up to this many get markers
 MAX_TEXT_SCALE = 2.0  # text grows with the widget up to this factor
 READOUT_DIGITS = 4  # significant digits of the hover and current-point readouts
 
@@ -95,6 +96,25 @@ def _nice_ceiling(value: float) -> float:
         if step * power >= value * (1 - 1e-12):
             return step * power
     return 10.0 * power
+
+
+def _spread(low: float, high: float) -> float:
+    """How tall the y range should be for losses from ``low`` to ``high``: their spread,
+    but never less than 2 % of their size (one point, or a flat curve, still has a range)."""
+    return max(high - low, 0.02 * max(abs(low), abs(high)), 1e-12)
+
+
+def _following_range(low: float, high: float) -> tuple[float, float]:
+    """A y range around the losses with round ends, not pinned at 0: the worked
+    example's 0.185 → 0.175 fills the plot instead of a flat line at the top. It starts
+    at 0 only when the losses come near it."""
+    spread = _spread(low, high)
+    step = _nice_ceiling(spread * 1.3) / 10
+    y0 = math.floor((low - 0.12 * spread) / step) * step
+    y1 = math.ceil((high + 0.12 * spread) / step) * step
+    if low >= 0 and (y0 < 0 or low < 0.25 * spread):
+        y0 = 0.0
+    return y0, y1
 
 
 class _Log10Mirror:
@@ -153,8 +173,9 @@ class LossPlot(QWidget):
         self._x = np.zeros(0)  # step or epoch numbers of the training curve (a view)
         self._y = np.zeros(0)  # its losses (a view)
         self._val_x = np.zeros(0)
-        self._val: np.ndarray | None = None  # validation loss in epoch mode, when it exists
-        self._mirrors = {"train": _Log10Mirror(), "validation": _Log10Mirror()}
+        self._val: np.ndarray | None = None  # validation loss, when it exists
+        self._per_epoch = 1  # steps in an epoch: > 1 draws the epoch means over the steps
+        self._mirrors = self._new_mirrors()
 
         self._base_point_size = max(QFont(self.font()).pointSizeF(), 9.0)
         self._scale = 0.0  # text scale for the widget's size; set by _apply_scale
@@ -253,11 +274,29 @@ class LossPlot(QWidget):
             symbolPen=pg.mkPen("w", width=2),
         )
         self._current_marker.setZValue(10)
+        # the epoch means over faint per-step points when an epoch has several batches
+        self._mean_curve = pg.PlotDataItem(
+            pen=pg.mkPen(TRAIN_COLOR, width=CURVE_WIDTH), **curve_style
+        )
+        self._mean_curve.setZValue(5)
+        # the loss of a forward pass not yet followed by an update: the next step's point
+        self._forward_marker = pg.PlotDataItem(
+            pen=None,
+            symbol="o",
+            symbolSize=13,
+            symbolBrush=pg.mkBrush("w"),
+            symbolPen=pg.mkPen(TRAIN_COLOR, width=2.5),
+        )
+        self._forward_marker.setZValue(11)
+        self._forward: tuple[float, float] | None = None
         item.addItem(self._train_curve)
+        item.addItem(self._mean_curve)
         item.addItem(self._val_curve)
         item.addItem(self._current_marker)
+        item.addItem(self._forward_marker)
         self._legend.addItem(self._train_curve, "training loss")
         self._val_in_legend = False
+        self._mean_in_legend = False
 
         # -- the hover readout: crosshair on the nearest point and its values -------
         cross_pen = pg.mkPen("#555555", width=1, style=Qt.PenStyle.DashLine)
@@ -284,6 +323,9 @@ class LossPlot(QWidget):
         self._val_curve.export_name = "validation loss"
         self._val_curve.export_data = lambda: self.curve_data("validation")
         self._current_marker.export_skip = True
+        self._forward_marker.export_skip = True
+        self._mean_curve.export_name = "epoch mean of the training loss"
+        self._mean_curve.export_data = lambda: self.curve_data("mean")
         self.export_button = ExportButton(self._widget, "loss", "loss")
         bar.addWidget(self.export_button)
 
@@ -296,6 +338,7 @@ class LossPlot(QWidget):
         self._apply_scale(1.0)
         session.historyChanged.connect(self.redraw)
         session.lessonReplaced.connect(self.redraw)
+        session.phaseFinished.connect(lambda _name: self.redraw())  # Forward's loss at once
         self.redraw()
 
     # -- text size -------------------------------------------------------------------
@@ -401,7 +444,7 @@ class LossPlot(QWidget):
         self._item.getAxis("left").setLogMode(False, on)
         self._item.getViewBox().setLimits(yMin=-1e307 if on else 0)  # pyqtgraph's "no limit"
         if not on:
-            self._mirrors = {"train": _Log10Mirror(), "validation": _Log10Mirror()}
+            self._mirrors = self._new_mirrors()
         self._hide_hover()
         self.follow_data()
 
@@ -422,10 +465,20 @@ class LossPlot(QWidget):
             if self._val is None:
                 return np.zeros(0), np.zeros(0)
             return self._val_x, self._val
-        raise ValueError(f"no curve {which!r}; expected 'train' or 'validation'")
+        if which == "mean":
+            x, y = self._mean_curve.getOriginalDataset()
+            if x is None or y is None:
+                return np.zeros(0), np.zeros(0)
+            return x, y
+        raise ValueError(f"no curve {which!r}; expected 'train', 'mean' or 'validation'")
 
     def validation_shown(self) -> bool:
         return self._val is not None
+
+    def forward_point(self) -> tuple[float, float] | None:
+        """The loss of the forward pass on screen, not yet part of the history (its step
+        is the next one): (step, loss), or None."""
+        return self._forward
 
     def current_point(self) -> tuple[float, float] | None:
         """The last point of the training curve (the current step or epoch), or None."""
@@ -446,6 +499,22 @@ class LossPlot(QWidget):
 
     # -- drawing ---------------------------------------------------------------------
 
+    @staticmethod
+    def _new_mirrors() -> dict[str, _Log10Mirror]:
+        return {"train": _Log10Mirror(), "mean": _Log10Mirror(), "validation": _Log10Mirror()}
+
+    def _pending_forward(self) -> tuple[float, float] | None:
+        """(next step, loss) after a finished forward pass that no update has followed."""
+        trainer = self._session.trainer
+        trace = trainer.trace
+        if trace is None or trace.forward_done < trainer.network.depth:
+            return None
+        if trainer.phase.name not in ("FORWARDED", "BACKWARD", "BACKWARDED"):
+            return None
+        if not math.isfinite(trace.loss):
+            return None
+        return float(trainer.step_count + 1), float(trace.loss)
+
     def _drawn(self, which: str, values: np.ndarray) -> np.ndarray:
         return self._mirrors[which].update(values) if self._log else values
 
@@ -454,21 +523,48 @@ class LossPlot(QWidget):
         trainer = self._session.trainer
         history = trainer.history
         has_validation = len(trainer.val_idx) > 0
-        if self._x_mode == "step":
-            series, val_series = history.step_loss, None
-        else:
-            series = history.epoch_train_loss
-            val_series = history.epoch_val_loss if has_validation else None
+        step_mode = self._x_mode == "step"
+        series = history.step_loss if step_mode else history.epoch_train_loss
+        val_series = history.epoch_val_loss if has_validation else None
+        # an epoch ends after batches_per_epoch steps: where epoch points sit on a step axis
+        self._per_epoch = max(trainer.batches_per_epoch, 1) if step_mode else 1
         x, y = series.x, series.values
         val = None if val_series is None else val_series.values
         if val is not None and not np.isfinite(val).any():
             val = None  # nothing measured yet
         self._x, self._y, self._val = x, y, val
-        self._val_x = val_series.x if val_series is not None and val is not None else x[:0]
-        self._train_curve.setData(x, self._drawn("train", y), **self._style("train", len(y)))
+        self._val_x = x[:0]
+        if val_series is not None and val is not None:
+            self._val_x = val_series.x * self._per_epoch if step_mode else val_series.x
+        faint = step_mode and self._per_epoch > 1
+        self._train_curve.setData(
+            x, self._drawn("train", y), **self._style("train", len(y), faint=faint)
+        )
+        means = history.epoch_train_loss
+        if faint and len(means):
+            self._mean_curve.setData(
+                means.x * self._per_epoch,
+                self._drawn("mean", means.values),
+                **self._style("train", len(means), markers=True),
+            )
+            self._mean_curve.show()
+        else:
+            self._mean_curve.setData([], [])
+            self._mean_curve.hide()
+        self._set_mean_legend(faint and len(means) > 0)
+        self._forward = self._pending_forward() if step_mode else None
+        if self._forward is not None and self._view_y(self._forward[1]) is not None:
+            fx, fy = self._forward
+            self._forward_marker.setData([fx], [self._view_y(fy)])
+            self._forward_marker.show()
+        else:
+            self._forward_marker.setData([], [])
+            self._forward_marker.hide()
         if val is not None:
             self._val_curve.setData(
-                self._val_x, self._drawn("validation", val), **self._style("validation", len(val))
+                self._val_x,
+                self._drawn("validation", val),
+                **self._style("validation", len(val), markers=True),
             )
             self._val_curve.show()
         else:
@@ -477,7 +573,7 @@ class LossPlot(QWidget):
         self._set_legend(val is not None)
         self._follow_data()
         self._move_marker()
-        self._readout.setText(self._current_text(has_validation))
+        self._readout.setText(self._current_text())
         if self._hover_text.isVisible():
             self.show_hover_at(float(self._vline.value()))
 
@@ -494,9 +590,11 @@ class LossPlot(QWidget):
     def _follow_data(self) -> None:
         """Keep every point in view with a rounded range that changes only when the data
         leaves it (or shrinks well inside it), so the axes rarely need new ticks."""
-        if not self._following or len(self._x) == 0:
+        if not self._following or (len(self._x) == 0 and self._forward is None):
             return
         drawn = [self._train_curve.yData]
+        if self._forward is not None and self._view_y(self._forward[1]) is not None:
+            drawn.append(np.array([self._view_y(self._forward[1])]))
         if self._val is not None and self._val_curve.yData is not None:
             drawn.append(self._val_curve.yData)
         finite = [v[np.isfinite(v)] for v in drawn if v is not None and len(v)]
@@ -505,16 +603,19 @@ class LossPlot(QWidget):
             return
         y_low = min(float(v.min()) for v in finite)
         y_high = max(float(v.max()) for v in finite)
-        x_high = float(self._x[-1])
+        x_high = float(self._x[-1]) if len(self._x) else 0.0
+        if self._forward is not None:
+            x_high = max(x_high, self._forward[0])
         shown = self._shown_range
         if shown is not None:
             _, x1, y0, y1 = shown
-            fits_x = x_high <= x1 and x1 <= max(4.0 * x_high, 8.0)
+            fits_x = x_high <= 0.97 * x1 and x1 <= max(4.0 * x_high, 8.0)  # marker not at the edge
             if self._log:
                 spread = max(y_high - y_low, 0.3)
                 fits_y = y0 <= y_low and y_high <= y1 and (y1 - y0) <= 3.0 * spread
             else:
-                fits_y = y_high <= y1 and y1 <= 3.0 * max(y_high, 1e-300)
+                spread = _spread(y_low, y_high)
+                fits_y = y0 <= y_low and y_high <= y1 and (y1 - y0) <= 4.0 * spread
             if fits_x and fits_y:
                 return
         x1 = _nice_ceiling(max(x_high * 1.25, 4.0))
@@ -522,18 +623,51 @@ class LossPlot(QWidget):
             pad = max(0.1 * (y_high - y_low), 0.05)
             y0, y1 = math.floor((y_low - pad) * 4) / 4, math.ceil((y_high + pad) * 4) / 4
         else:
-            y0, y1 = 0.0, _nice_ceiling(y_high * 1.15 if y_high > 0 else 1.0)
+            y0, y1 = _following_range(y_low, y_high)
         self._shown_range = (0.0, x1, y0, y1)
         # setRange is not a manual change: following goes on.
         self._item.getViewBox().setRange(xRange=(0.0, x1), yRange=(y0, y1), padding=0)
 
-    def _style(self, which: str, points: int) -> dict[str, object]:
-        """Pen and antialiasing for a curve of ``points`` points (see DENSE_POINTS)."""
+    def _style(
+        self, which: str, points: int, faint: bool = False, markers: bool = False
+    ) -> dict[str, object]:
+        """Pen and antialiasing for a curve of ``points`` points (see DENSE_POINTS);
+        ``faint``: the per-step losses under the epoch means, as pale dots."""
         dense = points > DENSE_POINTS
         color = self._curve_colors[which]
+        if faint:
+            pale = pg.mkColor(color)
+            pale.setAlpha(70)
+            style: dict[str, object] = {"pen": pg.mkPen(pale, width=1), "antialias": not dense}
+            if points <= 2000:  # dots read as samples; beyond that a thin band does
+                style.update(pen=None, symbol="o", symbolSize=5, symbolPen=None, symbolBrush=pale)
+            else:
+                style.update(symbol=None)
+            return style
         dash = Qt.PenStyle.SolidLine if which == "train" else Qt.PenStyle.DashLine
         pen = pg.mkPen(color, width=1 if dense else self._curve_width, style=dash)
-        return {"pen": pen, "antialias": not dense}
+        if not markers or points > FEW_POINTS:
+            return {"pen": pen, "antialias": not dense, "symbol": None}
+        # a few epochs: markers, so one epoch's mean or validation loss is not invisible
+        marker = {"symbol": "o", "symbolSize": 7, "symbolBrush": color, "symbolPen": None}
+        return {"pen": pen, "antialias": True, **marker}
+
+    def _set_mean_legend(self, shown: bool) -> None:
+        """Per-step dots and their epoch means, or one training curve."""
+        if shown == self._mean_in_legend:
+            return
+        self._legend.removeItem(self._train_curve)
+        if self._val_in_legend:
+            self._legend.removeItem(self._val_curve)
+        if shown:
+            self._legend.addItem(self._train_curve, "training loss per step")
+            self._legend.addItem(self._mean_curve, "epoch mean")
+        else:
+            self._legend.removeItem(self._mean_curve)
+            self._legend.addItem(self._train_curve, "training loss")
+        if self._val_in_legend:
+            self._legend.addItem(self._val_curve, "validation loss")
+        self._mean_in_legend = shown
 
     def _set_legend(self, with_validation: bool) -> None:
         if with_validation and not self._val_in_legend:
@@ -558,21 +692,39 @@ class LossPlot(QWidget):
         self._current_marker.setData([point[0]], [y_view])
         self._current_marker.show()
 
-    def _current_text(self, has_validation: bool) -> str:
+    def _current_text(self) -> str:
+        if self._forward is not None:
+            step, loss = self._forward
+            return f"step {round(step):,} forward pass: loss {fmt(loss, READOUT_DIGITS)}"
         if len(self._y) == 0:
             if self._x_mode == "epoch":
                 return "no finished epoch yet"
-            return "no step yet: press Step or Run"
-        text = "now: " + self._describe(len(self._y) - 1)
-        if self._x_mode == "step" and has_validation:
-            text += "  (validation loss: see Epoch)"
-        return text
+            return f"no step yet: press {self._expected_key()}"
+        return "now: " + self._describe(len(self._y) - 1)
+
+    def _expected_key(self) -> str:
+        """The action the lesson's text asks for first (Forward, Step, Epoch or Run) with
+        its key as the window's action has it: "Forward (F)"."""
+        description = self._session.trainer.lesson.description or ""
+        found = [
+            (description.find(f"*{name}*"), name)
+            for name in ("Forward", "Step", "Epoch", "Run")
+            if f"*{name}*" in description
+        ]
+        name = min(found)[1] if found else "Step"
+        window = self.window()
+        action = window.findChild(QAction, name.lower()) if window is not self else None
+        key = action.shortcut().toString() if action is not None else ""
+        return f"{name} ({key})" if key else name
 
     def _describe(self, index: int) -> str:
         """``step 120: loss 0.0347``, or both losses of an epoch."""
         number = f"{round(float(self._x[index])):,}"  # grouped like the axis: step 500,000
         loss = fmt(float(self._y[index]), READOUT_DIGITS)
         if self._x_mode == "step":
+            validation = self._validation_at(float(self._x[index]))
+            if validation is not None:  # the step that ended an epoch
+                return f"step {number}: loss {loss}, validation {fmt(validation, READOUT_DIGITS)}"
             return f"step {number}: loss {loss}"
         text = f"epoch {number}: training loss {loss}"
         validation = self._validation_at(float(self._x[index]))

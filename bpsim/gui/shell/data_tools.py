@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QShowEvent
 from PySide6.QtWidgets import QDialog, QDockWidget, QMenu, QVBoxLayout, QWidget
 
@@ -33,7 +33,10 @@ from bpsim.gui.export.plot_export import ExportButton
 from bpsim.gui.panels.data.panel import DataPanel
 from bpsim.gui.panels.decision_map import DecisionMapView
 from bpsim.gui.panels.descent import DescentView
+from bpsim.gui.panels.digit_view import DigitView
+from bpsim.gui.panels.fit_plot import FitPlot
 from bpsim.gui.panels.landscape import LandscapeView, ParameterRecorder
+from bpsim.gui.panels.lesson_views import default_views
 from bpsim.gui.panels.metrics import MetricsView
 from bpsim.gui.shell.docks import find_menu, make_panel_dock
 from bpsim.gui.state.session import Session
@@ -48,6 +51,8 @@ DOCKS: tuple[tuple[str, str, bool, str], ...] = (
     ("decision_map", "Decision map", False, "loss_plot"),
     ("landscape", "Loss landscape", False, "loss_plot"),
     ("descent", "Gradient descent", False, "network_editor"),
+    ("fit_plot", "Fit", False, "loss_plot"),
+    ("digit_view", "Digit", False, "loss_plot"),
 )
 TIPS = {
     "data_panel": "the samples: table, plane and pictures",
@@ -55,6 +60,8 @@ TIPS = {
     "decision_map": "the network's answer over the input plane",
     "landscape": "the loss over two parameters, with the training path",
     "descent": "gradient descent on a function of one or two variables",
+    "fit_plot": "the data and the network's line through it, in the file's units",
+    "digit_view": "the input image, what each hidden neuron looks for, the outputs",
 }
 
 
@@ -162,6 +169,8 @@ def install_data_views(window: MainWindow) -> DataViews:
         "decision_map": make_decision_map,
         "landscape": make_landscape,
         "descent": lambda: DescentView(),
+        "fit_plot": lambda: FitPlot(session),
+        "digit_view": lambda: DigitView(session),
     }
     holders = {name: LazyPanel(name, factories[name]) for name, _t, _s, _b in DOCKS}
     docks = {name: _dock(window, name, title, holders[name]) for name, title, _, _ in DOCKS}
@@ -180,6 +189,25 @@ def install_data_views(window: MainWindow) -> DataViews:
                 lambda visible, n=name, a=anchor: _first_show(window, views, n, a, visible)
             )
         anchor.raise_()  # the window's own panel stays in front
+
+    shown_by_default: set[str] = set()
+
+    def show_default_views() -> None:  # the lesson's own pictures in front (issue 14)
+        wanted = default_views(session.trainer)
+        for name in shown_by_default - {n for n, _ in wanted}:
+            docks[name].hide()
+        shown_by_default.clear()
+        for name, beside in wanted:
+            anchor = window.findChild(QDockWidget, f"{beside}_dock")
+            if name not in views._placed and anchor is not None:
+                views._placed.add(name)
+                window.tabifyDockWidget(anchor, docks[name])
+            docks[name].show()
+            QTimer.singleShot(0, docks[name], docks[name].raise_)  # tabs settle when shown
+            shown_by_default.add(name)
+
+    show_default_views()
+    session.documentReplaced.connect(show_default_views)
 
     # -- the Data menu -------------------------------------------------------------------
     actions = {

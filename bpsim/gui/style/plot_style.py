@@ -68,6 +68,21 @@ def legend_html(entries: list[tuple[str, str, str]]) -> str:
     return "&nbsp;&nbsp;&nbsp; ".join(parts)
 
 
+def adopt_theme_palette(widget: QWidget, appearance: object) -> None:
+    """Give ``widget`` and its children the theme's palette. A panel built after the
+    window was themed (the data docks build on first show) does not get it by itself:
+    the window's style sheet stops palettes from spreading, so its labels would stay
+    dark on a dark theme. Children with colours of their own keep them."""
+    make = getattr(getattr(appearance, "theme", None), "qt_palette", None)
+    if not callable(make):
+        return
+    palette = make()
+    widget.setPalette(palette)
+    for child in widget.findChildren(QWidget):
+        if not child.isWindow() and not child.testAttribute(Qt.WidgetAttribute.WA_SetPalette):
+            child.setPalette(palette)
+
+
 def data_problem(session: object) -> str | None:
     """Why the data set does not fit the network now (an edit of the network's layers
     can do that; training waits meanwhile), or None: views that run the network on the
@@ -406,6 +421,7 @@ class PlotPanel(QWidget):
         colors = appearance.theme.plot  # type: ignore[attr-defined]
         self.zoom = float(appearance.zoom)  # type: ignore[attr-defined]
         self.axis_color = pg.mkColor(colors.axis).name()
+        adopt_theme_palette(self, appearance)
         self.plot_widget.setBackground(colors.background)
         for side in ("left", "bottom"):
             axis = self.plot.getAxis(side)

@@ -626,7 +626,13 @@ class DataPanel(QWidget):
         pictures = image_side(trainer.inputs) is not None
         self.tabs.setTabEnabled(1, two_d)
         self.tabs.setTabEnabled(2, pictures)
-        self.tabs.setTabToolTip(1, "" if two_d else "Only for data with 2 inputs")
+        self.tabs.setTabToolTip(
+            1,
+            ""
+            if two_d
+            else "Only for data with 2 inputs (one input: View ▸ Fit draws the samples "
+            "and the network's line)",
+        )
         self.tabs.setTabToolTip(
             2, "" if pictures else "Only for inputs that are 8×8 or 28×28 pictures"
         )
@@ -656,9 +662,16 @@ class DataPanel(QWidget):
         split = f", {n_val:,} held out for validation" if n_val else ""
         task, _classes, names = sample_classes(self.session)
         what = f"{len(names)} classes" if task == "classification" else "regression"
+        scaled = ""
+        if trainer.inputs.size <= 200_000:  # read again unscaled: only for small data
+            from bpsim.teaching.fit import original_units
+
+            base = self.session.path.parent if self.session.path is not None else None
+            if original_units(dataset, base) is not None:
+                scaled = " · stored scaled; the Fit view draws them in the file's units"
         return (
             f"<b>{_counted(n, 'sample')}</b>{split} · {_counted(trainer.inputs.shape[1], 'input')}"
-            f" → {_counted(trainer.targets.shape[1], 'target')} ({what}) · {origin}"
+            f" → {_counted(trainer.targets.shape[1], 'target')} ({what}) · {origin}{scaled}"
         )
 
     def mark_in_use(self) -> None:
