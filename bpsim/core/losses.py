@@ -35,6 +35,14 @@ class Loss:
         """∂L/∂o for each sample and output, written into ``out``."""
         raise NotImplementedError
 
+    def per_sample_batches(
+        self, o: np.ndarray, t: np.ndarray, z: np.ndarray, sizes: list[int]
+    ) -> np.ndarray:
+        """:meth:`per_sample` of several batches stacked row after row (``sizes`` rows
+        each), bit for bit what calling it batch by batch gives: every loss here works
+        row by row, so one call over the stack does (the Run loop's lazy loss)."""
+        return self.per_sample(o, t, z)
+
     def output_delta(
         self,
         o: np.ndarray,
@@ -44,8 +52,11 @@ class Loss:
         fprime: np.ndarray,
         grad_out: np.ndarray,
         out: np.ndarray,
+        keep_gradient: bool = True,
     ) -> np.ndarray:
-        """The output layer's delta ∂L/∂z = ∂L/∂o · ∂o/∂z; ∂L/∂o is left in ``grad_out``."""
+        """The output layer's delta ∂L/∂z = ∂L/∂o · ∂o/∂z; ∂L/∂o is left in ``grad_out``
+        (unless ``keep_gradient`` is False and the delta does not need it: the Run loop
+        skips what only the Inspector shows)."""
         self.gradient(o, t, grad_out)
         return activation.backprop(grad_out, z, o, fprime, out)
 
@@ -110,8 +121,10 @@ class BinaryCrossEntropy(Loss):
         fprime: np.ndarray,
         grad_out: np.ndarray,
         out: np.ndarray,
+        keep_gradient: bool = True,
     ) -> np.ndarray:
-        self.gradient(o, t, grad_out)
+        if keep_gradient or activation.name != "sigmoid":
+            self.gradient(o, t, grad_out)
         if activation.name != "sigmoid":
             return activation.backprop(grad_out, z, o, fprime, out)
         np.subtract(o, t, out=out)
@@ -136,6 +149,21 @@ class CrossEntropy(Loss):
         log_o = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         return -np.einsum("bk,bk->b", t, log_o)
 
+    def per_sample_batches(
+        self, o: np.ndarray, t: np.ndarray, z: np.ndarray, sizes: list[int]
+    ) -> np.ndarray:
+        # per_sample picks its formula per batch (ln o, or log-sum-exp when a
+        # probability is 0): one call over the stack is the same only when no batch has
+        # a zero; otherwise batch by batch.
+        if o.all():
+            return self.per_sample(o, t, z)
+        parts, start = [], 0
+        for size in sizes:
+            stop = start + size
+            parts.append(self.per_sample(o[start:stop], t[start:stop], z[start:stop]))
+            start = stop
+        return np.concatenate(parts)
+
     def gradient(self, o: np.ndarray, t: np.ndarray, out: np.ndarray) -> np.ndarray:
         np.divide(t, o, out=out)
         np.negative(out, out=out)
@@ -152,8 +180,10 @@ class CrossEntropy(Loss):
         fprime: np.ndarray,
         grad_out: np.ndarray,
         out: np.ndarray,
+        keep_gradient: bool = True,
     ) -> np.ndarray:
-        self.gradient(o, t, grad_out)
+        if keep_gradient:
+            self.gradient(o, t, grad_out)
         np.multiply(o, t.sum(axis=1, keepdims=True), out=out)
         out -= t
         return out

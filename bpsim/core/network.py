@@ -175,10 +175,12 @@ class Network:
             bias_grads=views[1::2],
         )
 
-    def forward_layer(self, trace: Trace, k: int) -> None:
+    def forward_layer(self, trace: Trace, k: int, with_loss: bool = True) -> None:
         """Forward into layer k: sets z[k] = a[k−1]·Wᵀ + b and a[k] = f(z[k]).
 
-        After the output layer it also sets the loss. Changes only ``trace``.
+        After the output layer it also sets the loss, unless ``with_loss`` is False (the
+        trainer's Run loop computes the losses of a block of steps in one go, with the
+        same operations). Changes only ``trace``.
         """
         w, b = self.weights[k - 1], self.biases[k - 1]
         z = trace.z[k]
@@ -191,16 +193,22 @@ class Network:
         act.derivative(z, trace.a[k], trace.fprime[k])
         trace.forward_done = k
         trace.backward_done = 0
-        if k == self.depth:
+        if k == self.depth and with_loss:
             trace.sample_losses = self.loss.per_sample(trace.a[k], trace.targets, z)
             trace.loss = float(np.add.reduce(trace.sample_losses)) / trace.batch_size
 
-    def backward_layer(self, trace: Trace, k: int) -> None:
+    def backward_layer(self, trace: Trace, k: int, lean: bool = False) -> None:
         """Backward through layer k: sets its deltas and the gradients of the weights and
         biases leading into it. Changes only ``trace``; no parameter changes.
 
         For the output layer, ∂L/∂a comes from the loss; for a hidden layer it is the
         deltas of layer k+1 sent back through the weights: ∂L/∂aₖ = δₖ₊₁ · Wₖ.
+
+        ``lean`` (the trainer's Run loop): the gradients are left summed over the batch
+        (the caller divides the whole flat vector by the batch size once, which rounds
+        exactly as dividing array by array) and the output layer's ∂L/∂o is not kept
+        where the loss computes its delta directly. The deltas and gradients are the same
+        bits either way.
         """
         act = self.activations[k]
         assert act is not None
@@ -213,6 +221,7 @@ class Network:
                 trace.fprime[k],
                 trace.grad_a[k],
                 trace.delta[k],
+                keep_gradient=not lean,
             )
         else:
             np.matmul(trace.delta[k + 1], self.weights[k], out=trace.grad_a[k])
@@ -220,8 +229,14 @@ class Network:
         n = trace.batch_size
         delta = trace.delta[k]
         gw = trace.weight_grads[k - 1]
-        np.matmul(delta.T, trace.a[k - 1], out=gw)
-        if n != 1:
+        divide = n != 1 and not lean
+        if n == 1:
+            # One sample: an outer product, the same bits as the matrix product (each
+            # entry is one rounded product) at a fraction of BLAS's call cost.
+            np.multiply(delta.T, trace.a[k - 1], out=gw)
+        else:
+            np.matmul(delta.T, trace.a[k - 1], out=gw)
+        if divide:
             gw /= n  # the batch loss is the mean of the samples' losses
         mask = self.masks[k - 1]
         if mask is not None:
@@ -229,11 +244,12 @@ class Network:
         mode = self.layers[k].bias
         if mode == "per_neuron":
             gb = np.add.reduce(delta, axis=0, out=trace.bias_grads[k - 1])
-            if n != 1:
+            if divide:
                 gb /= n
         elif mode == "shared":
             # One bias feeds every neuron of the layer, so its gradient is their sum.
-            trace.bias_grads[k - 1][0] = float(np.add.reduce(delta, axis=None)) / n
+            total = float(np.add.reduce(delta, axis=None))
+            trace.bias_grads[k - 1][0] = total / n if divide else total
         trace.backward_done = self.depth - k + 1
 
     def forward(self, trace: Trace) -> float:
