@@ -60,6 +60,11 @@ class Loss:
         self.gradient(o, t, grad_out)
         return activation.backprop(grad_out, z, o, fprime, out)
 
+    def delta_needs_fprime(self, activation: Activation) -> bool:
+        """Whether :meth:`output_delta` reads f'(z) after this activation (the Run loop
+        skips computing it when not; the simplified deltas o − t do not)."""
+        return True
+
     def mean(self, o: np.ndarray, t: np.ndarray, z: np.ndarray) -> float:
         """The batch loss: the mean of the samples' losses."""
         return float(np.add.reduce(self.per_sample(o, t, z))) / o.shape[0]
@@ -98,6 +103,9 @@ class BinaryCrossEntropy(Loss):
     formula = "L = −(1/K) Σₖ [tₖ ln oₖ + (1 − tₖ) ln(1 − oₖ)]"
     derivative_formula = "∂L/∂oₖ = (1/K)·(oₖ − tₖ) / (oₖ(1 − oₖ)); with sigmoid: δₖ = (oₖ − tₖ)/K"
     natural_activation = "sigmoid"
+
+    def delta_needs_fprime(self, activation: Activation) -> bool:
+        return activation.name != "sigmoid"
 
     def per_sample(self, o: np.ndarray, t: np.ndarray, z: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore"):
@@ -139,6 +147,9 @@ class CrossEntropy(Loss):
         "∂L/∂oₖ = −tₖ/oₖ; with softmax: δₖ = oₖ·Σⱼtⱼ − tₖ (= oₖ − tₖ for one-hot t)"
     )
     natural_activation = "softmax"
+
+    def delta_needs_fprime(self, activation: Activation) -> bool:
+        return False
 
     def per_sample(self, o: np.ndarray, t: np.ndarray, z: np.ndarray) -> np.ndarray:
         if o.all():  # every probability positive: ln o directly (one pass)

@@ -175,12 +175,13 @@ class Network:
             bias_grads=views[1::2],
         )
 
-    def forward_layer(self, trace: Trace, k: int, with_loss: bool = True) -> None:
-        """Forward into layer k: sets z[k] = a[k−1]·Wᵀ + b and a[k] = f(z[k]).
+    def forward_layer(self, trace: Trace, k: int, lean: bool = False) -> None:
+        """Forward into layer k: sets z[k] = a[k−1]·Wᵀ + b, a[k] = f(z[k]) and f'(z[k]).
 
-        After the output layer it also sets the loss, unless ``with_loss`` is False (the
-        trainer's Run loop computes the losses of a block of steps in one go, with the
-        same operations). Changes only ``trace``.
+        After the output layer it also sets the loss. ``lean`` (the trainer's Run loop,
+        which computes the losses of a block of steps in one go with the same
+        operations): no loss, and no output f'(z) when the loss's delta does not read it.
+        Changes only ``trace``.
         """
         w, b = self.weights[k - 1], self.biases[k - 1]
         z = trace.z[k]
@@ -190,10 +191,11 @@ class Network:
         act = self.activations[k]
         assert act is not None
         act.apply(z, trace.a[k])
-        act.derivative(z, trace.a[k], trace.fprime[k])
+        if not lean or k != self.depth or self.loss.delta_needs_fprime(act):
+            act.derivative(z, trace.a[k], trace.fprime[k])
         trace.forward_done = k
         trace.backward_done = 0
-        if k == self.depth and with_loss:
+        if k == self.depth and not lean:
             trace.sample_losses = self.loss.per_sample(trace.a[k], trace.targets, z)
             trace.loss = float(np.add.reduce(trace.sample_losses)) / trace.batch_size
 

@@ -156,6 +156,18 @@ class Snapshot:
     stopped: str | None
 
 
+@dataclass
+class _BlockStart:
+    """What a Run block needs to rewind: less than a :class:`Snapshot`, since the replay
+    that follows a rewind recomputes the pass on screen."""
+
+    flat: np.ndarray
+    update: np.ndarray
+    optimizer: object
+    counters: tuple[Any, ...]
+    history: History | None  # a copy when the block may compact the history
+
+
 def split_indices(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Training and validation rows: ⌊fraction·n⌋ samples drawn by ``seed`` are held out."""
     n_val = min(math.floor(fraction * n), n - 1)
@@ -479,20 +491,26 @@ class Trainer:
         self.batch_index = 0
         self.epoch_loss_sum = 0.0
         self.epoch_samples = 0
+        self._watch(train_loss, val_loss)
+
+    def _watch(self, train_loss: float, val_loss: float) -> None:
+        """Early stopping, after epoch ``self.epoch``: the validation loss is watched when
+        there is a validation set, else the training loss."""
         patience = self.training.patience
-        if patience is not None:
-            watched = val_loss if len(self.val_idx) else train_loss
-            if watched < self.best_val:
-                self.best_val = watched
-                self.bad_epochs = 0
-            else:
-                self.bad_epochs += 1
-                if self.bad_epochs >= patience:
-                    which = "validation" if len(self.val_idx) else "training"
-                    self.stopped = (
-                        f"early stopping after epoch {self.epoch}: no better {which} loss "
-                        f"for {patience} epoch{'s' if patience != 1 else ''}"
-                    )
+        if patience is None:
+            return
+        watched = val_loss if len(self.val_idx) else train_loss
+        if watched < self.best_val:
+            self.best_val = watched
+            self.bad_epochs = 0
+        else:
+            self.bad_epochs += 1
+            if self.bad_epochs >= patience:
+                which = "validation" if len(self.val_idx) else "training"
+                self.stopped = (
+                    f"early stopping after epoch {self.epoch}: no better {which} loss "
+                    f"for {patience} epoch{'s' if patience != 1 else ''}"
+                )
 
     @_quiet_floats
     def step(self) -> float:
@@ -548,18 +566,71 @@ class Trainer:
                 self._checked_step()
                 done += 1
                 continue
-            snap = self.snapshot()
-            # A rewind past a compaction of the loss history needs its points as they were.
-            history = self.history.copy() if self.history.room() <= block else None
+            start = self._block_start(block)
             ran, finite = self._lean_block(block)
             if not finite:
-                self.restore(snap)
-                if history is not None:
-                    self.history = history
+                self._rewind(start)
                 for _ in range(ran):  # raises where the checked step refuses
                     self._checked_step()
             done += ran
         return done
+
+    def _block_start(self, block: int) -> _BlockStart:
+        return _BlockStart(
+            flat=self.network.flat.copy(),
+            update=self.flat_update.copy(),
+            optimizer=self.optimizer.snapshot(),
+            counters=(
+                self.epoch,
+                self.step_count,
+                self.batch_index,
+                self.epoch_loss_sum,
+                self.epoch_samples,
+                self.best_val,
+                self.bad_epochs,
+                self.stopped,
+                self.phase,
+            ),
+            # A rewind past a compaction of the loss history needs its points as they were.
+            history=self.history.copy() if self.history.room() <= block else None,
+        )
+
+    def _rewind(self, start: _BlockStart) -> None:
+        np.copyto(self.network.flat, start.flat)
+        np.copyto(self.flat_update, start.update)
+        self.optimizer.restore(start.optimizer)  # type: ignore[arg-type]
+        (
+            self.epoch,
+            self.step_count,
+            self.batch_index,
+            self.epoch_loss_sum,
+            self.epoch_samples,
+            self.best_val,
+            self.bad_epochs,
+            self.stopped,
+            self.phase,
+        ) = start.counters
+        if start.history is not None:
+            self.history = start.history
+        else:
+            self.history.truncate_to(self.step_count, self.epoch)
+        self.divergence = None
+
+    @_quiet_floats
+    def run_epochs(self, count: int) -> int:
+        """:meth:`run_epoch` ``count`` times, in one Run loop (a whole ``bpsim train`` in
+        one call, or as many epochs as fit between two progress lines): the same bits,
+        without a call per epoch. Stops early at early stopping; returns the epochs
+        completed."""
+        start = self.epoch
+        if count <= 0:
+            return 0
+        if self.phase not in (Phase.READY, Phase.UPDATED) or self.override is not None:
+            self.step()
+        left = count - (self.epoch - start)
+        if left > 0:
+            self._run_steps(left * self.batches_per_epoch - self.batch_index)
+        return self.epoch - start
 
     def _checked_step(self) -> None:
         """One whole step with every check, as the phases do it (without their per-call
@@ -615,6 +686,10 @@ class Trainer:
         last_batch = len(batches)
         sizes: list[int] = []
         rows: list[np.ndarray] = []
+        ends: list[tuple[int, float]] = []  # epochs ended: (steps kept aside, validation loss)
+        # Early stopping on the training loss needs it at once; otherwise an epoch's
+        # training loss waits for the block's losses like the steps' do.
+        defer = self.training.patience is None or len(self.val_idx) > 0
         position = 0
         finite = True
         trace: Trace | None = None
@@ -636,23 +711,33 @@ class Trainer:
                 trace.flat_grads /= n
             propose(net, trace, delta, deltas, True)
             flat += delta
+            # (the step's loss and the epoch's sums come at the flush)
             self.step_count += 1
             self.batch_index += 1
             ran += 1
             if self.batch_index >= last_batch:
-                finite &= self._flush_losses(trace, sizes, rows, position)
-                sizes, rows, position = [], [], 0
-                self._finish_epoch()
-                if len(self.val_idx):
-                    finite &= math.isfinite(self.history.epoch_val_loss.last())
+                if defer:
+                    val_loss = self._validation_loss()
+                    finite &= not len(self.val_idx) or math.isfinite(val_loss)
+                    self.epoch += 1
+                    self.batch_index = 0
+                    ends.append((len(sizes), val_loss))
+                    self._watch(math.nan, val_loss)
+                else:
+                    finite &= self._flush_losses(trace, sizes, rows, position, ends)
+                    sizes, rows, position = [], [], 0
+                    self._finish_epoch()
                 batches = self._batches()
                 last_batch = len(batches)
         if trace is None:
             return 0, True
         if sizes:
-            finite &= self._flush_losses(trace, sizes, rows, position)
-        # What the Inspector shows of the last pass: ∂L/∂o, which the loop skipped.
+            finite &= self._flush_losses(trace, sizes, rows, position, ends)
+        # What the Inspector shows of the last pass and the loop skipped: ∂L/∂o, f'(z).
         loss.gradient(trace.a[depth], trace.targets, trace.grad_a[depth])
+        output = net.activations[depth]
+        assert output is not None
+        output.derivative(trace.z[depth], trace.a[depth], trace.fprime[depth])
         self.trace = trace
         self.phase = Phase.UPDATED
         self.divergence = None
@@ -660,12 +745,18 @@ class Trainer:
         return ran, finite
 
     def _flush_losses(
-        self, trace: Trace, sizes: list[int], rows: list[np.ndarray], count: int
+        self,
+        trace: Trace,
+        sizes: list[int],
+        rows: list[np.ndarray],
+        count: int,
+        ends: list[tuple[int, float]],
     ) -> bool:
         """The losses of the steps kept aside (``sizes`` rows each, the last one
-        ``trace``'s): into the history and the epoch's sum, each exactly as its step
-        would have computed it. Returns whether the epoch's sum stayed finite (so every
-        loss was)."""
+        ``trace``'s): into the history and the epochs' sums, each exactly as its step
+        would have computed it, closing the epochs that ended on the way (``ends``:
+        after how many of these steps, with which validation loss; emptied). Returns
+        whether every epoch's sum stayed finite (so every loss was)."""
         loss = self.network.loss
         outputs, nets = self._block_outputs
         targets = np.take(self.targets, np.concatenate(rows), axis=0)
@@ -682,15 +773,26 @@ class Trainer:
                 start += size
         first = self.step_count - len(sizes) + 1
         self.history.step_loss.extend(np.arange(first, self.step_count + 1), means)
-        total = self.epoch_loss_sum
-        for mean, size in zip(means.tolist(), sizes, strict=True):
+        total, seen = self.epoch_loss_sum, self.epoch_samples
+        finite = True
+        epoch = self.epoch - len(ends)
+        marks = iter(ends)
+        end, val_loss = next(marks, (-1, math.nan))
+        for i, (mean, size) in enumerate(zip(means.tolist(), sizes, strict=True), start=1):
             total += mean * size
-        self.epoch_loss_sum = total
-        self.epoch_samples += count
+            seen += size
+            if i == end:  # as _finish_epoch does
+                finite &= math.isfinite(total)
+                epoch += 1
+                self.history.add_epoch(epoch, total / max(seen, 1), val_loss)
+                total, seen = 0.0, 0
+                end, val_loss = next(marks, (-1, math.nan))
+        ends.clear()
+        self.epoch_loss_sum, self.epoch_samples = total, seen
         last = sizes[-1]
         trace.sample_losses = samples[count - last : count].copy()
         trace.loss = float(means[-1])
-        return math.isfinite(total)
+        return finite and math.isfinite(total)
 
     # -- divergence ------------------------------------------------------------------
 

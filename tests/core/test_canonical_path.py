@@ -130,6 +130,15 @@ def by_epochs(lesson: Lesson, epochs: int) -> Trainer:
     return t
 
 
+def by_epoch_chunks(lesson: Lesson, epochs: int) -> Trainer:
+    """run_epochs: many epochs in one call, as ``bpsim train`` may between progress lines."""
+    t = Trainer(lesson)
+    done = t.run_epochs(1) + t.run_epochs(3)
+    done += t.run_epochs(epochs - done)
+    assert done == epochs
+    return t
+
+
 def by_resume(lesson: Lesson, steps: int) -> Trainer:
     """Train part of the way (stopping mid-epoch), save to text, reopen, go on."""
     t = Trainer(lesson)
@@ -153,6 +162,7 @@ def test_every_mode_gives_the_same_bits(
     expected = fingerprint(reference)
     assert fingerprint(by_run(lesson, steps)) == expected
     assert fingerprint(by_epochs(lesson, epochs)) == expected
+    assert fingerprint(by_epoch_chunks(lesson, epochs)) == expected
     assert fingerprint(by_resume(lesson, steps)) == expected
     # the CLI, in process: its saved file reopens to the same bits
     source, out = tmp_path / "lesson.bpsim", tmp_path / "trained.bpsim"
@@ -162,6 +172,18 @@ def test_every_mode_gives_the_same_bits(
     assert code == 0
     assert fingerprint(trainer_from_lesson_file(out))["state"] == expected["state"]
     assert trainer_from_lesson_file(out).network.flat.tobytes() == expected["parameters"]
+
+
+def test_run_epochs_finishes_a_step_begun_phase_by_phase_like_run_epoch() -> None:
+    lesson, _ = general("rmsprop", {"learning_rate": 0.01, "momentum": 0.5})
+    one, many = Trainer(lesson), Trainer(lesson)
+    for t in (one, many):
+        t.run_steps(2)
+        t.forward()  # a step begun: the epoch finishes from here
+    for _ in range(5):
+        one.run_epoch()
+    assert many.run_epochs(5) == 5
+    assert fingerprint(many) == fingerprint(one)
 
 
 def test_the_inspector_sees_the_same_last_pass_after_run() -> None:
