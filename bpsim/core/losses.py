@@ -28,20 +28,15 @@ class Loss:
     natural_activation: ClassVar[str | None] = None
 
     def per_sample(self, o: np.ndarray, t: np.ndarray, z: np.ndarray) -> np.ndarray:
-        """L for each sample, shape (batch,). ``z`` is the output layer's net input."""
+        """L for each sample, shape (batch,). ``z`` is the output layer's net input.
+
+        Row by row: a sample's loss has the same bits whatever else is in the batch, so
+        the Run loop computes a block of steps' losses in one call."""
         raise NotImplementedError
 
     def gradient(self, o: np.ndarray, t: np.ndarray, out: np.ndarray) -> np.ndarray:
         """∂L/∂o for each sample and output, written into ``out``."""
         raise NotImplementedError
-
-    def per_sample_batches(
-        self, o: np.ndarray, t: np.ndarray, z: np.ndarray, sizes: list[int]
-    ) -> np.ndarray:
-        """:meth:`per_sample` of several batches stacked row after row (``sizes`` rows
-        each), bit for bit what calling it batch by batch gives: every loss here works
-        row by row, so one call over the stack does (the Run loop's lazy loss)."""
-        return self.per_sample(o, t, z)
 
     def output_delta(
         self,
@@ -154,26 +149,19 @@ class CrossEntropy(Loss):
     def per_sample(self, o: np.ndarray, t: np.ndarray, z: np.ndarray) -> np.ndarray:
         if o.all():  # every probability positive: ln o directly (one pass)
             return -np.einsum("bk,bk->b", t, np.log(o))
-        # A probability that rounded to 0: ln softmax(z) from z by log-sum-exp, as
-        # PyTorch's CrossEntropyLoss computes it, so the logarithm stays finite.
-        shifted = z - z.max(axis=1, keepdims=True)
+        # A sample with a probability that rounded to 0: its ln softmax(z) from z by
+        # log-sum-exp, as PyTorch's CrossEntropyLoss computes it, so the logarithm stays
+        # finite. Decided sample by sample, so a sample's loss does not depend on the
+        # others in its batch (and a block of batches gives the same bits).
+        positive = o.all(axis=1)
+        out = np.empty(o.shape[0])
+        out[positive] = -np.einsum("bk,bk->b", t[positive], np.log(o[positive]))
+        zeros = ~positive
+        zr = z[zeros]
+        shifted = zr - zr.max(axis=1, keepdims=True)
         log_o = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        return -np.einsum("bk,bk->b", t, log_o)
-
-    def per_sample_batches(
-        self, o: np.ndarray, t: np.ndarray, z: np.ndarray, sizes: list[int]
-    ) -> np.ndarray:
-        # per_sample picks its formula per batch (ln o, or log-sum-exp when a
-        # probability is 0): one call over the stack is the same only when no batch has
-        # a zero; otherwise batch by batch.
-        if o.all():
-            return self.per_sample(o, t, z)
-        parts, start = [], 0
-        for size in sizes:
-            stop = start + size
-            parts.append(self.per_sample(o[start:stop], t[start:stop], z[start:stop]))
-            start = stop
-        return np.concatenate(parts)
+        out[zeros] = -np.einsum("bk,bk->b", t[zeros], log_o)
+        return out
 
     def gradient(self, o: np.ndarray, t: np.ndarray, out: np.ndarray) -> np.ndarray:
         np.divide(t, o, out=out)

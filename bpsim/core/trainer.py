@@ -761,7 +761,7 @@ class Trainer:
         outputs, nets = self._block_outputs
         targets = np.take(self.targets, np.concatenate(rows), axis=0)
         z = nets[:count] if nets.shape[0] else outputs[:count]
-        samples = loss.per_sample_batches(outputs[:count], targets, z, sizes)
+        samples = loss.per_sample(outputs[:count], targets, z)  # row by row
         n = sizes[0]
         if all(size == n for size in sizes):
             means = np.add.reduce(samples.reshape(len(sizes), n), axis=1) / n

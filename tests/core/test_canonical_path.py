@@ -271,3 +271,28 @@ def test_history_compaction_inside_a_rewound_block_is_undone() -> None:
         ran.run_steps(1000)
     assert stepped.history.step_loss.compacted
     assert fingerprint(ran) == fingerprint(stepped)
+
+
+def test_a_sample_loss_does_not_depend_on_its_batch() -> None:
+    """Every loss is computed row by row (cross-entropy picks ln o or log-sum-exp per
+    sample), which is what lets Run compute a block's losses in one call."""
+    from bpsim.core.losses import LOSS_CLASSES
+
+    rng = np.random.default_rng(0)
+    z = rng.normal(scale=3.0, size=(12, 5))
+    z[3, 0] = 800.0  # softmax rounds the other four probabilities of sample 3 to 0
+    o = np.exp(z - z.max(axis=1, keepdims=True))
+    o /= o.sum(axis=1, keepdims=True)
+    t = rng.random((12, 5))
+    t /= t.sum(axis=1, keepdims=True)
+    assert not o[3].all() and o[4:].all()
+    for cls in LOSS_CLASSES.values():
+        loss = cls()
+        whole = loss.per_sample(o, t, z)
+        assert np.isfinite(whole).all()
+        parts = np.concatenate(
+            [loss.per_sample(o[i : i + 3], t[i : i + 3], z[i : i + 3]) for i in range(0, 12, 3)]
+        )
+        assert whole.tobytes() == parts.tobytes(), cls.name
+        alone = loss.per_sample(o[5:6], t[5:6], z[5:6])
+        assert alone.tobytes() == whole[5:6].tobytes(), cls.name
