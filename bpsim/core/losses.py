@@ -183,7 +183,7 @@ class CrossEntropy(Loss):
     ) -> np.ndarray:
         if keep_gradient:
             self.gradient(o, t, grad_out)
-        np.multiply(o, t.sum(axis=1, keepdims=True), out=out)
+        np.multiply(o, np.add.reduce(t, axis=1, keepdims=True), out=out)
         out -= t
         return out
 

@@ -307,8 +307,8 @@ class Trainer:
                 trace.a[0] = self.inputs[span]  # views: the trace only reads them
                 trace.targets = self.targets[span]
             else:
-                trace.a[0] = np.take(self.inputs, rows, axis=0)
-                trace.targets = np.take(self.targets, rows, axis=0)
+                trace.a[0] = self.inputs.take(rows, axis=0)  # (np.take's wrapper: 1 µs)
+                trace.targets = self.targets.take(rows, axis=0)
             trace.indices = rows
         trace.forward_done = trace.backward_done = 0
         return trace
@@ -697,7 +697,7 @@ class Trainer:
         while ran < count and self.stopped is None:
             trace = self._trace_for(batches[self.batch_index])
             for k in range(1, depth + 1):
-                forward_layer(trace, k, False)
+                forward_layer(trace, k, True)
             n = trace.indices.shape[0]
             outputs[position : position + n] = trace.a[depth]
             if keep_z:
@@ -759,7 +759,7 @@ class Trainer:
         whether every epoch's sum stayed finite (so every loss was)."""
         loss = self.network.loss
         outputs, nets = self._block_outputs
-        targets = np.take(self.targets, np.concatenate(rows), axis=0)
+        targets = self.targets.take(np.concatenate(rows), axis=0)
         z = nets[:count] if nets.shape[0] else outputs[:count]
         samples = loss.per_sample(outputs[:count], targets, z)  # row by row
         n = sizes[0]
