@@ -24,7 +24,7 @@ import numpy as np
 from bpsim.core.flat import OptimizerRunner
 from bpsim.core.history import History
 from bpsim.core.initializers import initial_parameters
-from bpsim.core.network import Network, Trace, copy_trace
+from bpsim.core.network import BLAS_THREADS, Network, Trace, copy_trace, widest_layer_pair
 from bpsim.core.optimizers import all_finite
 from bpsim.core.spec import Lesson, OptimizerSpec, Parameters, TrainingSpec
 from bpsim.core.state import parse_state
@@ -43,50 +43,8 @@ class Phase(Enum):
     UPDATED = "updated"  # parameters changed; the trace shows the pass before the change
 
 
-#: A step whose largest matrix product has at most this many multiply-adds runs BLAS on
-#: one thread: splitting such small products costs more than it gains, and on a busy
-#: machine a second BLAS thread stalls (one update of 42 µs took 222 µs median, 2.3 ms at
-#: worst, with two threads on two shared cores).
-BLAS_SINGLE_THREAD_WORK = 4_000_000
-
 #: Steps the Run loop takes between two checks that everything is finite.
 BLOCK_STEPS = 128
-
-
-class _BlasThreads:
-    """The process's BLAS thread count, set by the engine so no user has to know
-    OPENBLAS_NUM_THREADS: one thread for small networks, BLAS's own choice for large ones.
-    The count is changed only when it has to be (a call costs ~6 µs)."""
-
-    def __init__(self) -> None:
-        self._libraries: list[Any] | None = None
-        self._defaults: list[int] = []
-        self._single: bool | None = None
-
-    def _find(self) -> list[Any]:
-        if self._libraries is None:
-            try:
-                from threadpoolctl import ThreadpoolController
-
-                found = ThreadpoolController().select(user_api="blas").lib_controllers
-            except Exception:  # no threadpoolctl, or a BLAS it cannot drive
-                found = []
-            self._libraries = list(found)
-            self._defaults = [lib.get_num_threads() for lib in self._libraries]
-        return self._libraries
-
-    def use(self, single: bool) -> None:
-        if single is self._single:
-            return
-        for lib, default in zip(self._find(), self._defaults, strict=True):
-            try:
-                lib.set_num_threads(1 if single else default)
-            except Exception:  # a BLAS that refuses: keep its own setting
-                pass
-        self._single = single
-
-
-BLAS_THREADS = _BlasThreads()
 
 
 def _quiet_floats(method: Callable[..., T]) -> Callable[..., T]:
@@ -95,7 +53,7 @@ def _quiet_floats(method: Callable[..., T]) -> Callable[..., T]:
 
     @functools.wraps(method)
     def wrapper(self: Trainer, *args: Any, **kwargs: Any) -> T:
-        BLAS_THREADS.use(self._blas_single)
+        BLAS_THREADS.use_for(self.batch_size * self._widest_layer_pair)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             return method(self, *args, **kwargs)
 
@@ -156,16 +114,10 @@ class Snapshot:
     stopped: str | None
 
 
-@dataclass
-class _BlockStart:
-    """What a Run block needs to rewind: less than a :class:`Snapshot`, since the replay
-    that follows a rewind recomputes the pass on screen."""
-
-    flat: np.ndarray
-    update: np.ndarray
-    optimizer: object
-    counters: tuple[Any, ...]
-    history: History | None  # a copy when the block may compact the history
+#: What a Run block rewinds: parameters, last update, optimizer snapshot, counters (see
+#: Trainer._COUNTERS) and the history (copied when the block may compact it). Less than
+#: a Snapshot: the replay after a rewind recomputes the pass on screen.
+_BlockStart = tuple[np.ndarray, np.ndarray, object, tuple[Any, ...], History | None]
 
 
 def split_indices(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -187,6 +139,7 @@ class Trainer:
         start = lesson.parameters or initial_parameters(lesson.layers, lesson.init)
         self.initial = start.copy()
         self.network = Network(lesson.layers, start, lesson.loss)
+        self._widest_layer_pair = widest_layer_pair(self.network.sizes)  # for BLAS threads
         self.training = lesson.training
         self.train_idx, self.val_idx = split_indices(
             len(self.inputs), self.training.validation_fraction, self.training.seed
@@ -228,13 +181,6 @@ class Trainer:
         self.stopped: str | None = None  # why early stopping ended training
 
     # -- the data order --------------------------------------------------------------
-
-    @property
-    def _blas_single(self) -> bool:
-        """Whether this network's matrix products are small enough for one BLAS thread."""
-        sizes = self.network.sizes
-        widest = max((a * b for a, b in zip(sizes, sizes[1:], strict=False)), default=0)
-        return self.batch_size * widest <= BLAS_SINGLE_THREAD_WORK
 
     @property
     def batch_size(self) -> int:
@@ -410,11 +356,10 @@ class Trainer:
         self._apply_update()
 
     def _apply_update(self) -> None:
-        """The checked update (phase stepping, and the replay of a Run block that met a
-        non-finite value): everything is checked before anything changes, so a step that
-        would leave a NaN or an infinity anywhere in the training state (a parameter, the
-        optimizer's state, the epoch's summed loss, the validation loss) changes nothing
-        and raises :class:`DivergenceError`. The arithmetic is the Run loop's exactly."""
+        """The checked update (phases, and the replay of a Run block): a step that would
+        leave a NaN or infinity anywhere in the state (a parameter, the optimizer's state,
+        the epoch's summed loss, the validation loss) changes nothing and raises
+        :class:`DivergenceError`. The arithmetic is the Run loop's exactly."""
         trace = self.trace
         assert trace is not None
         net = self.network
@@ -451,13 +396,11 @@ class Trainer:
         self._finish_step(trace, val_loss)
 
     def _validation_loss(self) -> float:
-        if not len(self.val_idx):
-            return math.nan
-        return self.network.loss_on(self.inputs[self.val_idx], self.targets[self.val_idx])
+        val = self.val_idx
+        return self.network.loss_on(self.inputs[val], self.targets[val]) if len(val) else math.nan
 
     def _refuse_step(self, where: str, value: float) -> None:
-        """The update computed something not finite: keep the state before it."""
-        self.flat_update.fill(0.0)
+        self.flat_update.fill(0.0)  # the update computed something not finite: not taken
         self._diverged(where, value)
 
     def _reject_update(self, new: np.ndarray) -> None:
@@ -538,16 +481,11 @@ class Trainer:
 
     @_quiet_floats
     def run_steps(self, count: int) -> int:
-        """Run up to ``count`` whole steps, fast; what Run, Epoch and ``bpsim train`` use.
-
-        Finishes a step begun phase by phase first, then trains in blocks of up to
-        :data:`BLOCK_STEPS` steps, stopping early at early stopping. Returns how many
-        steps ran. Every step's numbers are bit for bit those of stepping it phase by
-        phase (forward, backward, update), and the history is the same. A step that
-        meets a non-finite value raises :class:`DivergenceError` exactly as the phases
-        would, leaving the trainer at the last entirely finite state (see
-        :meth:`_lean_block` for how). Safe to call with any ``count`` per time slice.
-        """
+        """Run up to ``count`` whole steps, fast (Run, Epoch, ``bpsim train``); returns
+        how many ran (fewer at early stopping). Finishes a step begun phase by phase
+        first. Bit for bit what stepping phase by phase gives, history included; a
+        non-finite value raises :class:`DivergenceError` where the phases would, at the
+        last entirely finite state. Any ``count`` per time slice is fine."""
         return self._run_steps(count)
 
     #: the name the window, the timeline and the tests used before run_steps
@@ -575,43 +513,29 @@ class Trainer:
             done += ran
         return done
 
+    #: what a Run block rewinds besides the parameters, the optimizer and the history
+    _COUNTERS: tuple[str, ...] = ("epoch", "step_count", "batch_index", "epoch_loss_sum")
+    _COUNTERS += ("epoch_samples", "best_val", "bad_epochs", "stopped", "phase")
+
     def _block_start(self, block: int) -> _BlockStart:
-        return _BlockStart(
-            flat=self.network.flat.copy(),
-            update=self.flat_update.copy(),
-            optimizer=self.optimizer.snapshot(),
-            counters=(
-                self.epoch,
-                self.step_count,
-                self.batch_index,
-                self.epoch_loss_sum,
-                self.epoch_samples,
-                self.best_val,
-                self.bad_epochs,
-                self.stopped,
-                self.phase,
-            ),
-            # A rewind past a compaction of the loss history needs its points as they were.
-            history=self.history.copy() if self.history.room() <= block else None,
+        compacts = self.history.room() <= block
+        return (
+            self.network.flat.copy(),
+            self.flat_update.copy(),
+            self.optimizer.snapshot(),
+            tuple(getattr(self, name) for name in self._COUNTERS),
+            self.history.copy() if compacts else None,
         )
 
     def _rewind(self, start: _BlockStart) -> None:
-        np.copyto(self.network.flat, start.flat)
-        np.copyto(self.flat_update, start.update)
-        self.optimizer.restore(start.optimizer)  # type: ignore[arg-type]
-        (
-            self.epoch,
-            self.step_count,
-            self.batch_index,
-            self.epoch_loss_sum,
-            self.epoch_samples,
-            self.best_val,
-            self.bad_epochs,
-            self.stopped,
-            self.phase,
-        ) = start.counters
-        if start.history is not None:
-            self.history = start.history
+        flat, update, optimizer, counters, history = start
+        np.copyto(self.network.flat, flat)
+        np.copyto(self.flat_update, update)
+        self.optimizer.restore(optimizer)  # type: ignore[arg-type]
+        for name, value in zip(self._COUNTERS, counters, strict=True):
+            setattr(self, name, value)
+        if history is not None:
+            self.history = history
         else:
             self.history.truncate_to(self.step_count, self.epoch)
         self.divergence = None
@@ -633,9 +557,7 @@ class Trainer:
         return self.epoch - start
 
     def _checked_step(self) -> None:
-        """One whole step with every check, as the phases do it (without their per-call
-        bookkeeping): the loss is checked before the update, the update before it is
-        applied (:meth:`_apply_update`)."""
+        """One whole step checked as the phases check it, without their bookkeeping."""
         net = self.network
         depth = net.depth
         trace = self._trace_for(self._batches()[self.batch_index])
@@ -651,19 +573,13 @@ class Trainer:
         self._apply_update()
 
     def _lean_block(self, count: int) -> tuple[int, bool]:
-        """Up to ``count`` steps with nothing checked on the way; returns (steps run,
-        whether everything stayed finite).
-
-        Each step does the phases' arithmetic exactly, minus what only the window shows:
-        the loss is computed once per block (or at an epoch's end) from the outputs kept
-        aside, row by row as each step would have; the gradients are divided by the batch
-        size once; the optimizer updates its state in place. At the end one check covers
-        the whole block: the parameters, the optimizer's state, every loss, the summed
-        losses and the validation losses. A NaN or infinity cannot become finite again
-        (p + Δ keeps it), so a finite end means every step was finite. Otherwise the
-        caller restores the block's snapshot and replays it step by step with every
-        check, which stops where the phases would have stopped.
-        """
+        """Up to ``count`` steps, unchecked; returns (steps run, all finite). The phases'
+        arithmetic exactly, minus what only the window shows: losses computed per block
+        from the outputs kept aside (row by row, as each step would), gradients divided
+        by the batch size once, the optimizer's state updated in place. One check at the
+        end covers parameters, optimizer state, losses, sums and validation losses: a NaN
+        or infinity never becomes finite again (p + Δ keeps it), and on one the caller
+        rewinds the block and replays it checked, stopping where the phases stop."""
         net = self.network
         depth = net.depth
         forward_layer, backward_layer = net.forward_layer, net.backward_layer
@@ -671,17 +587,11 @@ class Trainer:
         flat, delta, deltas = net.flat, self.flat_update, self.last_update
         loss = net.loss
         keep_z = loss.name == "cross_entropy"  # the only loss that reads z
-        rows_needed = count * self.batch_size
-        width = net.sizes[-1]
+        shape = (count * self.batch_size, net.sizes[-1])
         buffers = self._block_outputs
-        if not buffers or buffers[0].shape[0] < rows_needed or buffers[0].shape[1] != width:
-            buffers = self._block_outputs = [
-                np.zeros((rows_needed, width)),
-                np.zeros((rows_needed, width) if keep_z else (0, width)),
-            ]
+        if not buffers or buffers[0].shape[0] < shape[0] or buffers[0].shape[1] != shape[1]:
+            buffers = self._block_outputs = [np.zeros(shape), np.zeros(shape)]
         outputs, nets = buffers
-        if keep_z and nets.shape[0] < rows_needed:
-            nets = buffers[1] = np.zeros((rows_needed, width))
         batches = self._batches()
         last_batch = len(batches)
         sizes: list[int] = []
@@ -711,7 +621,6 @@ class Trainer:
                 trace.flat_grads /= n
             propose(net, trace, delta, deltas, True)
             flat += delta
-            # (the step's loss and the epoch's sums come at the flush)
             self.step_count += 1
             self.batch_index += 1
             ran += 1
@@ -752,15 +661,14 @@ class Trainer:
         count: int,
         ends: list[tuple[int, float]],
     ) -> bool:
-        """The losses of the steps kept aside (``sizes`` rows each, the last one
-        ``trace``'s): into the history and the epochs' sums, each exactly as its step
-        would have computed it, closing the epochs that ended on the way (``ends``:
-        after how many of these steps, with which validation loss; emptied). Returns
-        whether every epoch's sum stayed finite (so every loss was)."""
+        """The kept-aside steps' losses (``sizes`` rows each; the last is ``trace``'s)
+        into the history and the epochs' sums, exactly as each step would, closing the
+        epochs that ended on the way (``ends``: after how many steps, validation loss).
+        Returns whether every sum stayed finite (so every loss was)."""
         loss = self.network.loss
         outputs, nets = self._block_outputs
         targets = self.targets.take(np.concatenate(rows), axis=0)
-        z = nets[:count] if nets.shape[0] else outputs[:count]
+        z = nets[:count]  # (only cross-entropy reads it, so only it fills it)
         samples = loss.per_sample(outputs[:count], targets, z)  # row by row
         n = sizes[0]
         if all(size == n for size in sizes):

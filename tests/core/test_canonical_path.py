@@ -18,7 +18,7 @@ from bpsim.cli.main import main as cli_main
 from bpsim.core.spec import Lesson, TrainingSpec
 from bpsim.core.trainer import BLOCK_STEPS, DivergenceError, Trainer
 from bpsim.fileformat import dumps_lesson, parse_lesson
-from bpsim.lessons.files import save_trainer, trainer_from_lesson_file
+from bpsim.lessons.files import trainer_from_lesson_file
 
 OPTIMIZERS: list[tuple[str, dict[str, float | bool]]] = [
     ("sgd", {"learning_rate": 0.1}),

@@ -82,7 +82,9 @@ def saves_and_reopens(trainer: Trainer, tmp_path: Path) -> None:
 def test_summed_epoch_loss_overflowing_is_divergence(tmp_path: Path) -> None:
     # five ordinary samples, then three whose losses are 8.4e307 each: finite one by one
     lesson = one_weight(
-        [0.0] * 8, [0.0] * 5 + [HUGE_TARGET] * 3, OptimizerSpec.with_defaults("sgd", learning_rate=1e-300)
+        [0.0] * 8,
+        [0.0] * 5 + [HUGE_TARGET] * 3,
+        OptimizerSpec.with_defaults("sgd", learning_rate=1e-300),
     )
     trainer, error = diverge_both_ways(lesson)
     assert error.divergence.where == "the epoch's summed training loss"
@@ -107,9 +109,7 @@ def test_validation_loss_overflowing_is_divergence(tmp_path: Path) -> None:
     saves_and_reopens(trainer, tmp_path)
 
 
-@pytest.mark.parametrize(
-    ("name", "buffer"), [("adam", "exp_avg_sq"), ("adadelta", "square_avg")]
-)
+@pytest.mark.parametrize(("name", "buffer"), [("adam", "exp_avg_sq"), ("adadelta", "square_avg")])
 def test_optimizer_state_overflowing_is_divergence(
     name: str, buffer: str, tmp_path: Path, capsys
 ) -> None:
