@@ -3,8 +3,9 @@
 A step is three phases on one batch: :meth:`Trainer.forward` (net inputs, activations,
 loss), :meth:`Trainer.backward` (every delta and gradient; no parameter changes) and
 :meth:`Trainer.update` (the optimizer changes the parameters). Forward and backward can
-also advance one layer at a time. :meth:`Trainer.step` finishes the current step and
-:meth:`Trainer.run_epoch` finishes the current epoch.
+also advance one layer at a time. :meth:`Trainer.step` finishes the current step; Run,
+Epoch and ``bpsim train`` use the lean loop (:meth:`Trainer.run_steps`, ``run_epoch``,
+``run_epochs``), which gives the phases' results bit for bit.
 
 Which batch comes next is a pure function of (seed, epoch, position in the epoch), so a
 saved lesson resumes bit-identically without storing any random-generator state.
@@ -150,14 +151,14 @@ class Trainer:
         self._traces: dict[int, Trace] = {}
         self._batch_cache: list[np.ndarray] = []
         self._batch_slices: dict[int, slice] = {}
-        self._batch_cache_key: tuple[int, int] | None = None
+        self._batch_cache_key: tuple[int, int | None] | None = None
         self.trace: Trace | None = None
         self.phase = Phase.READY
         self.override: np.ndarray | None = None  # a batch the user picked for the next step
         self.divergence: Divergence | None = None
         self._reset_counters()
         self._block_outputs: list[np.ndarray] = []  # the Run loop's buffers (see _lean_block)
-        self._before_update = np.zeros(self.network.flat.shape)  # to take an update back
+        self._new_parameters = np.zeros(self.network.flat.shape)  # see _apply_update
         if lesson.state:
             self.load_state(lesson.state)
 
@@ -202,7 +203,8 @@ class Trainer:
     def _batches(self) -> list[np.ndarray]:
         """The current epoch's batches, computed once per epoch (once for good when the
         order never changes), so a step does not redo the shuffle or the slicing."""
-        key = (self.epoch if self.training.shuffle else -1, self.batch_size)
+        training = self.training  # (the raw batch size: the property costs a µs a call)
+        key = (self.epoch if training.shuffle else -1, training.batch_size)
         if self._batch_cache_key != key:
             order = self.epoch_order(self.epoch)
             size = self.batch_size
@@ -365,32 +367,29 @@ class Trainer:
         net = self.network
         runner = self.optimizer
         runner.propose(net, trace, self.flat_update, self.last_update)
-        delta = self.flat_update
         flat = net.flat
-        before = self._before_update
-        if before.shape != flat.shape:
-            before = self._before_update = np.zeros(flat.shape)
-        np.copyto(before, flat)
-        flat += delta
-        if not (all_finite(delta) and all_finite(flat)):
-            np.copyto(flat, before)
-            self._reject_update(flat + delta)
+        after = self._new_parameters  # flat + Δ: checked before it is taken
+        if after.shape != flat.shape:
+            after = self._new_parameters = np.zeros(flat.shape)
+        np.add(flat, self.flat_update, out=after)
+        if not all_finite(after):
+            self._reject_update(after)
         bad_state = runner.nonfinite_state(pending=True)
         if bad_state is not None:
-            np.copyto(flat, before)
             self._refuse_step(f"the optimizer state ({bad_state})", math.inf)
-        counted = self.override is None
         val_loss: float | None = None
-        if counted:
+        if self.override is None:
             summed = self.epoch_loss_sum + trace.loss * trace.batch_size
             if not math.isfinite(summed):
-                np.copyto(flat, before)
                 self._refuse_step("the epoch's summed training loss", summed)
-            if self.batch_index + 1 >= len(self._batches()):
+            if self.batch_index + 1 >= len(self._batches()) and len(self.val_idx):
+                old = flat.copy()
+                np.copyto(flat, after)  # the validation loss of the new parameters
                 val_loss = self._validation_loss()
-                if not math.isfinite(val_loss) and len(self.val_idx):
-                    np.copyto(flat, before)
+                if not math.isfinite(val_loss):
+                    np.copyto(flat, old)
                     self._refuse_step("the validation loss", val_loss)
+        np.copyto(flat, after)
         runner.commit()
         self.divergence = None
         self._finish_step(trace, val_loss)
