@@ -44,8 +44,9 @@ class Phase(Enum):
     UPDATED = "updated"  # parameters changed; the trace shows the pass before the change
 
 
-#: Steps the Run loop takes between two checks that everything is finite.
-BLOCK_STEPS = 128
+#: Steps the Run loop takes between two checks that everything is finite, and the most
+#: output values (8 MB) it keeps aside for the block's losses.
+BLOCK_STEPS, BLOCK_ROWS = 128, 1 << 20
 
 
 def _quiet_floats(method: Callable[..., T]) -> Callable[..., T]:
@@ -498,7 +499,9 @@ class Trainer:
             self.step()
             done = 1
         while done < count and self.stopped is None:
-            block = min(count - done, BLOCK_STEPS)
+            # The outputs a block keeps aside stay under BLOCK_ROWS numbers.
+            rows = self.batch_size * self.network.sizes[-1]
+            block = min(count - done, BLOCK_STEPS, BLOCK_ROWS // max(rows, 1))
             if block < 4:  # a snapshot would cost more than checking each step
                 self._checked_step()
                 done += 1
@@ -589,7 +592,9 @@ class Trainer:
         shape = (count * self.batch_size, net.sizes[-1])
         buffers = self._block_outputs
         if not buffers or buffers[0].shape[0] < shape[0] or buffers[0].shape[1] != shape[1]:
-            buffers = self._block_outputs = [np.zeros(shape), np.zeros(shape)]
+            buffers = self._block_outputs = [np.zeros(shape), np.zeros((0, shape[1]))]
+        if keep_z and buffers[1].shape != buffers[0].shape:
+            buffers[1] = np.zeros(buffers[0].shape)
         outputs, nets = buffers
         batches = self._batches()
         last_batch = len(batches)
@@ -672,12 +677,9 @@ class Trainer:
         n = sizes[0]
         if all(size == n for size in sizes):
             means = np.add.reduce(samples.reshape(len(sizes), n), axis=1) / n
-        else:
-            means = np.empty(len(sizes))
-            start = 0
-            for i, size in enumerate(sizes):
-                means[i] = float(np.add.reduce(samples[start : start + size])) / size
-                start += size
+        else:  # an uneven last batch: batch by batch, as each step would
+            parts = np.split(samples, np.cumsum(sizes)[:-1])
+            means = np.array([float(np.add.reduce(part)) / len(part) for part in parts])
         first = self.step_count - len(sizes) + 1
         self.history.step_loss.extend(np.arange(first, self.step_count + 1), means)
         total, seen = self.epoch_loss_sum, self.epoch_samples
@@ -696,8 +698,7 @@ class Trainer:
                 end, val_loss = next(marks, (-1, math.nan))
         ends.clear()
         self.epoch_loss_sum, self.epoch_samples = total, seen
-        last = sizes[-1]
-        trace.sample_losses = samples[count - last : count].copy()
+        trace.sample_losses = samples[count - sizes[-1] : count].copy()
         trace.loss = float(means[-1])
         return finite and math.isfinite(total)
 

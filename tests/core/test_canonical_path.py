@@ -296,3 +296,24 @@ def test_a_sample_loss_does_not_depend_on_its_batch() -> None:
         assert whole.tobytes() == parts.tobytes(), cls.name
         alone = loss.per_sample(o[5:6], t[5:6], z[5:6])
         assert alone.tobytes() == whole[5:6].tobytes(), cls.name
+
+
+def test_a_block_keeps_a_bounded_number_of_outputs_aside() -> None:
+    """Run keeps each step's outputs until the block's losses are computed; a lesson whose
+    batch × output width is over BLOCK_ROWS steps checked, one by one, instead of
+    allocating block × batch × width numbers, and gives the same bits."""
+    from bpsim.core.trainer import BLOCK_ROWS
+
+    lesson = random_lesson(
+        [2, 600], ["sigmoid"], "mse", samples=2000, training=TrainingSpec(batch_size=None)
+    )
+    assert 2000 * 600 > BLOCK_ROWS
+    ran, stepped = Trainer(lesson), Trainer(lesson)
+    assert ran.run_steps(3) == 3
+    for _ in range(3):
+        stepped.step()
+    assert ran._block_outputs == []
+    assert fingerprint(ran) == fingerprint(stepped)
+    small = Trainer(general("sgd", {"learning_rate": 0.1})[0])
+    small.run_steps(20)
+    assert sum(b.size for b in small._block_outputs) <= 2 * BLOCK_ROWS
