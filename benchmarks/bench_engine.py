@@ -1,15 +1,22 @@
 """Steady-state training speed: bpsim's engine against PyTorch and a textbook NumPy loop.
 
-Each workload trains the same network on the same batches three ways, side by side in one
-run, and reports steps per second and the ratios:
+Each workload trains the same network on the same batches in four ways, side by side in
+one process, in interleaved rounds (every round times each way once, in a rotating order,
+so a busy spell on the shared machine hits all of them alike). It reports the median
+microseconds a step, the spread (the 10th to 90th percentile of the rounds) and the
+ratios of the medians:
 
-- **bpsim**: ``Trainer.train_steps``, the loop ``bpsim train`` and the Run button use;
-- **PyTorch** (when installed): ``nn.Sequential`` of ``nn.Linear`` float64 layers with
-  ``torch.optim.SGD`` and the same loss, ``zero_grad / forward / loss / backward / step``;
-- **NumPy textbook**: Nielsen-style ``backprop`` vectorised over the batch, no generality.
+- **bpsim Run**: ``Trainer.run_steps``, the loop the window's Run uses;
+- **bpsim train**: ``Trainer.run_epoch`` once per epoch, what ``bpsim train`` does;
+- **PyTorch** (when installed): ``nn.Sequential`` of float64 ``nn.Linear`` layers,
+  ``torch.optim.SGD`` and the same loss, ``zero_grad / forward / loss / backward / step``,
+  on **one thread** (two threads on a busy 2-core machine collapse at random);
+- **NumPy textbook**: Nielsen-style ``backprop`` vectorised over the batch, no generality,
+  no loss, no checks: the second reference.
 
-Run:  python benchmarks/bench_engine.py [--seconds 2] [--json results.json]
-(PyTorch is used when ``import torch`` works and skipped otherwise.)
+BLAS runs on one thread for every loop (bpsim sets that itself for small networks).
+
+Run:  python benchmarks/bench_engine.py [--rounds 31] [--ms 40] [--json results.json]
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -39,10 +47,9 @@ from bpsim.lessons.files import trainer_from_lesson_file
 @dataclass
 class Workload:
     name: str
-    sizes: list[int]
-    batch: int
     softmax: bool  # softmax + cross-entropy output, else sigmoid + half SSE
-    target_vs_torch: float
+    target_vs_torch: float  # issue 15's targets, for whole `bpsim train` processes
+    target_vs_numpy: float
     make: Callable[[], Trainer]
 
 
@@ -87,30 +94,14 @@ def _mnist_like(batch: int) -> Callable[[], Trainer]:
 
 
 WORKLOADS = [
-    Workload("2-2-2 seed example, batch 1", [2, 2, 2], 1, False, 20.0, _seed000),
-    Workload("64-20-20-10 digits, batch 32", [64, 20, 20, 10], 32, True, 8.0, _digits),
-    Workload("784-20-20-10, batch 32", [784, 20, 20, 10], 32, True, 6.0, _mnist_like(32)),
-    Workload("784-20-20-10, batch 1", [784, 20, 20, 10], 1, True, 5.0, _mnist_like(1)),
+    Workload("2-2-2 seed example, batch 1", False, 50.0, 5.0, _seed000),
+    Workload("64-20-20-10 digits, batch 32", True, 9.0, 1.6, _digits),
+    Workload("784-20-20-10, batch 32", True, 4.0, 1.4, _mnist_like(32)),
+    Workload("784-20-20-10, batch 1", True, 12.0, 3.0, _mnist_like(1)),
 ]
 
-
-def timed(run: Callable[[int], None], seconds: float) -> float:
-    """Steps per second of ``run(n)`` (n steps), after a warm-up, best of three rounds."""
-    run(50)
-    n = 50
-    while True:
-        start = time.perf_counter()
-        run(n)
-        elapsed = time.perf_counter() - start
-        if elapsed > seconds / 6:
-            break
-        n *= 2
-    best = 0.0
-    for _ in range(3):
-        start = time.perf_counter()
-        run(n)
-        best = max(best, n / (time.perf_counter() - start))
-    return best
+#: A loop under test: ``run(n)`` trains about n steps and returns how many it trained.
+Loop = Callable[[int], int]
 
 
 def batches_of(trainer: Trainer) -> list[np.ndarray]:
@@ -119,11 +110,24 @@ def batches_of(trainer: Trainer) -> list[np.ndarray]:
     return [order[i : i + size] for i in range(0, len(order), size)]
 
 
-def bench_bpsim(trainer: Trainer, seconds: float) -> float:
-    return timed(trainer.train_steps, seconds)
+def bpsim_run(trainer: Trainer) -> Loop:
+    # (engines before run_steps called it train_steps: the profile history measures them)
+    return getattr(trainer, "run_steps", None) or trainer.train_steps
 
 
-def bench_textbook(trainer: Trainer, softmax: bool, seconds: float) -> float:
+def bpsim_train(trainer: Trainer) -> Loop:
+    """``bpsim train``'s loop: run_epoch once per epoch (without the CLI's printing)."""
+
+    def run(n: int) -> int:
+        start = trainer.step_count
+        while trainer.step_count - start < n:
+            trainer.run_epoch()
+        return trainer.step_count - start
+
+    return run
+
+
+def textbook(trainer: Trainer, softmax: bool) -> Loop:
     """Nielsen's network.py backprop, vectorised over the batch: plain NumPy, no checks."""
     ws = [w.copy() for w in trainer.network.weights]
     bs = [
@@ -165,22 +169,24 @@ def bench_textbook(trainer: Trainer, softmax: bool, seconds: float) -> float:
 
     position = [0]
 
-    def run(n: int) -> None:
+    def run(n: int) -> int:
         i = position[0]
         for _ in range(n):
             rows = batches[i]
             step(inputs[rows], targets[rows])
             i = (i + 1) % count
         position[0] = i
+        return n
 
-    return timed(run, seconds)
+    return run
 
 
-def bench_torch(trainer: Trainer, softmax: bool, seconds: float) -> float | None:
+def pytorch(trainer: Trainer, softmax: bool) -> Loop | None:
     try:
         import torch
     except ImportError:
         return None
+    torch.set_num_threads(1)
     layers: list = []
     for k, w in enumerate(trainer.network.weights):
         linear = torch.nn.Linear(w.shape[1], w.shape[0]).double()
@@ -195,13 +201,19 @@ def bench_torch(trainer: Trainer, softmax: bool, seconds: float) -> float | None
     optimizer = torch.optim.SGD(
         model.parameters(), lr=float(trainer.optimizer.hyper["learning_rate"])
     )
-    loss_fn = torch.nn.CrossEntropyLoss() if softmax else torch.nn.MSELoss()
+    if softmax:
+        loss_fn = torch.nn.CrossEntropyLoss()
+    else:
+
+        def loss_fn(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # half SSE
+            return 0.5 * ((out - y) ** 2).sum(dim=1).mean()
+
     xs = [torch.from_numpy(trainer.inputs[rows]) for rows in batches_of(trainer)]
     ys = [torch.from_numpy(trainer.targets[rows]) for rows in batches_of(trainer)]
     count = len(xs)
     position = [0]
 
-    def run(n: int) -> None:
+    def run(n: int) -> int:
         i = position[0]
         for _ in range(n):
             optimizer.zero_grad()
@@ -210,53 +222,104 @@ def bench_torch(trainer: Trainer, softmax: bool, seconds: float) -> float | None
             optimizer.step()
             i = (i + 1) % count
         position[0] = i
+        return n
 
-    return timed(run, seconds)
+    return run
+
+
+#: The clock: wall time (what a user waits), or this process's CPU time (``--clock cpu``:
+#: less disturbed when other processes share the cores, since waiting is not counted).
+CLOCK = time.perf_counter
+
+
+def calibrate(run: Loop, seconds: float) -> int:
+    """Steps that take about ``seconds``, after a warm-up."""
+    run(200)
+    n = 16
+    while True:
+        start = CLOCK()
+        done = run(n)
+        elapsed = CLOCK() - start
+        if elapsed >= seconds / 4:
+            return max(1, int(done * seconds / elapsed))
+        n *= 4
+
+
+def measure(loops: dict[str, Loop], rounds: int, seconds: float) -> dict[str, list[float]]:
+    """Microseconds a step for each loop, one value per round, the loops interleaved."""
+    sizes = {name: calibrate(run, seconds) for name, run in loops.items()}
+    times: dict[str, list[float]] = {name: [] for name in loops}
+    names = list(loops)
+    for r in range(rounds):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            start = CLOCK()
+            done = loops[name](sizes[name])
+            times[name].append((CLOCK() - start) / done * 1e6)
+    return times
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    tenth = ordered[len(ordered) // 10]
+    ninetieth = ordered[-1 - len(ordered) // 10]
+    return {"median": statistics.median(values), "p10": tenth, "p90": ninetieth}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=2.0, help="time per measurement")
+    parser.add_argument("--rounds", type=int, default=31, help="interleaved rounds")
+    parser.add_argument("--ms", type=float, default=40.0, help="milliseconds per measurement")
+    parser.add_argument("--only", type=int, help="just workload N (0-3)")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall", help="what to time")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
+    global CLOCK
+    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")  # the textbook loop too
     try:
         import torch
 
         torch_version = torch.__version__
-        threads = torch.get_num_threads()
     except ImportError:
-        torch_version, threads = None, 0
+        torch_version = None
     print(
-        f"machine: {platform.processor() or platform.machine()}, numpy {np.__version__}, "
-        f"torch {torch_version or 'not installed'} ({threads} threads)"
+        f"machine: {platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores, "
+        f"numpy {np.__version__}, torch {torch_version or 'not installed'} (1 thread), "
+        f"{args.rounds} interleaved rounds of ~{args.ms:.0f} ms, {args.clock} clock"
     )
     results = []
-    header = (
-        f"{'workload':<32} {'bpsim/s':>10} {'torch/s':>10} {'numpy/s':>10} "
-        f"{'×torch':>8} {'target':>7} {'×numpy':>7}"
-    )
-    print(header)
-    for work in WORKLOADS:
-        ours = bench_bpsim(work.make(), args.seconds)
-        theirs = bench_torch(work.make(), work.softmax, args.seconds)
-        textbook = bench_textbook(work.make(), work.softmax, args.seconds)
-        vs_torch = ours / theirs if theirs else float("nan")
-        print(
-            f"{work.name:<32} {ours:>10.0f} {theirs or float('nan'):>10.0f} {textbook:>10.0f} "
-            f"{vs_torch:>7.1f}× {work.target_vs_torch:>6.0f}× {ours / textbook:>6.2f}×",
-            flush=True,
-        )
-        results.append(
-            {
-                "workload": work.name,
-                "bpsim_steps_per_s": ours,
-                "torch_steps_per_s": theirs,
-                "numpy_steps_per_s": textbook,
-                "ratio_vs_torch": vs_torch,
-                "target_vs_torch": work.target_vs_torch,
-                "ratio_vs_numpy": ours / textbook,
-            }
-        )
+    chosen = WORKLOADS if args.only is None else [WORKLOADS[args.only]]
+    for work in chosen:
+        loops: dict[str, Loop] = {
+            "bpsim Run": bpsim_run(work.make()),
+            "bpsim train": bpsim_train(work.make()),
+            "numpy": textbook(work.make(), work.softmax),
+        }
+        theirs = pytorch(work.make(), work.softmax)
+        if theirs is not None:
+            loops["pytorch"] = theirs
+        times = measure(loops, args.rounds, args.ms / 1000)
+        stats = {name: summary(values) for name, values in times.items()}
+        print(f"\n{work.name}")
+        for name, st in stats.items():
+            print(
+                f"  {name:<12} {st['median']:8.1f} µs/step"
+                f"  (p10 {st['p10']:.1f}, p90 {st['p90']:.1f})"
+            )
+        row: dict[str, object] = {"workload": work.name, "us_per_step": stats}
+        for ours in ("bpsim Run", "bpsim train"):
+            median = stats[ours]["median"]
+            vs_numpy = stats["numpy"]["median"] / median
+            line = f"  {ours:<12} ×numpy {vs_numpy:5.2f} (target {work.target_vs_numpy})"
+            row[f"{ours} vs numpy"] = vs_numpy
+            if "pytorch" in stats:
+                vs_torch = stats["pytorch"]["median"] / median
+                line += f"   ×pytorch {vs_torch:5.1f} (target {work.target_vs_torch})"
+                row[f"{ours} vs pytorch"] = vs_torch
+            print(line, flush=True)
+        results.append(row)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(

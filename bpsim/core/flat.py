@@ -87,19 +87,34 @@ class OptimizerRunner:
     # -- the update ------------------------------------------------------------------
 
     def propose(
-        self, network: Network, trace: Trace, flat_delta: np.ndarray, deltas: list[np.ndarray]
+        self,
+        network: Network,
+        trace: Trace,
+        flat_delta: np.ndarray,
+        deltas: list[np.ndarray],
+        inplace: bool = False,
     ) -> None:
         """Write Δ into ``flat_delta`` (whose views are ``deltas``) from the trace's
-        gradients; see Optimizer.propose."""
+        gradients; see Optimizer.propose (``inplace``: propose and commit in one)."""
         if self.flat_mode:
-            self.optimizer.propose((network.flat,), (trace.flat_grads,), (True,), (flat_delta,))
+            self.optimizer.propose(
+                (network.flat,), (trace.flat_grads,), (True,), (flat_delta,), inplace
+            )
         else:
             self.optimizer.propose(
-                network.parameter_arrays(), trace.gradient_arrays(), self.trainable, deltas
+                network.parameter_arrays(),
+                trace.gradient_arrays(),
+                self.trainable,
+                deltas,
+                inplace,
             )
 
     def commit(self) -> None:
         self.optimizer.commit()
+
+    def nonfinite_state(self, pending: bool = False) -> str | None:
+        """The first state buffer that is not finite (see Optimizer.nonfinite_state)."""
+        return self.optimizer.nonfinite_state(pending)
 
     # -- reading ---------------------------------------------------------------------
 

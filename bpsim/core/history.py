@@ -96,6 +96,23 @@ class LossSeries:
         if n + 1 >= self.capacity:
             self._compact()
 
+    def extend(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Append many points: exactly what appending them one by one gives (the Run
+        loop adds a block of steps' losses at once)."""
+        count = len(y)
+        if len(self._y) + count < self.capacity:
+            self._x.extend(x)
+            self._y.extend(y)
+            return
+        for px, py in zip(np.asarray(x).tolist(), np.asarray(y).tolist(), strict=True):
+            self.append(px, py)
+
+    def copy(self) -> LossSeries:
+        twin = LossSeries(self.capacity)
+        twin.set(self.x.copy(), self.values.copy())
+        twin.compacted = self.compacted
+        return twin
+
     def _compact(self) -> None:
         """Thin the older half: each run of four points keeps its lowest and highest."""
         n = len(self._y)
@@ -151,6 +168,21 @@ class History:
     def add_epoch(self, epoch: int, train: float, validation: float) -> None:
         self.epoch_train_loss.append(epoch, train)
         self.epoch_val_loss.append(epoch, validation)
+
+    def copy(self) -> History:
+        """An independent copy (a rewind across a compaction needs the points as they were)."""
+        twin = History(self.step_loss.capacity)
+        twin.step_loss = self.step_loss.copy()
+        twin.epoch_train_loss = self.epoch_train_loss.copy()
+        twin.epoch_val_loss = self.epoch_val_loss.copy()
+        return twin
+
+    def room(self) -> int:
+        """How many more points a series takes before it compacts."""
+        return min(
+            s.capacity - 1 - len(s)
+            for s in (self.step_loss, self.epoch_train_loss, self.epoch_val_loss)
+        )
 
     def truncate_to(self, step: int, epoch: int) -> None:
         """Back to the moment after step ``step`` and epoch ``epoch`` (rewinding)."""

@@ -28,7 +28,10 @@ class Loss:
     natural_activation: ClassVar[str | None] = None
 
     def per_sample(self, o: np.ndarray, t: np.ndarray, z: np.ndarray) -> np.ndarray:
-        """L for each sample, shape (batch,). ``z`` is the output layer's net input."""
+        """L for each sample, shape (batch,). ``z`` is the output layer's net input.
+
+        Row by row: a sample's loss has the same bits whatever else is in the batch, so
+        the Run loop computes a block of steps' losses in one call."""
         raise NotImplementedError
 
     def gradient(self, o: np.ndarray, t: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -44,10 +47,18 @@ class Loss:
         fprime: np.ndarray,
         grad_out: np.ndarray,
         out: np.ndarray,
+        keep_gradient: bool = True,
     ) -> np.ndarray:
-        """The output layer's delta ∂L/∂z = ∂L/∂o · ∂o/∂z; ∂L/∂o is left in ``grad_out``."""
+        """The output layer's delta ∂L/∂z = ∂L/∂o · ∂o/∂z; ∂L/∂o is left in ``grad_out``
+        (unless ``keep_gradient`` is False and the delta does not need it: the Run loop
+        skips what only the Inspector shows)."""
         self.gradient(o, t, grad_out)
         return activation.backprop(grad_out, z, o, fprime, out)
+
+    def delta_needs_fprime(self, activation: Activation) -> bool:
+        """Whether :meth:`output_delta` reads f'(z) after this activation (the Run loop
+        skips computing it when not; the simplified deltas o − t do not)."""
+        return True
 
     def mean(self, o: np.ndarray, t: np.ndarray, z: np.ndarray) -> float:
         """The batch loss: the mean of the samples' losses."""
@@ -88,6 +99,9 @@ class BinaryCrossEntropy(Loss):
     derivative_formula = "∂L/∂oₖ = (1/K)·(oₖ − tₖ) / (oₖ(1 − oₖ)); with sigmoid: δₖ = (oₖ − tₖ)/K"
     natural_activation = "sigmoid"
 
+    def delta_needs_fprime(self, activation: Activation) -> bool:
+        return activation.name != "sigmoid"
+
     def per_sample(self, o: np.ndarray, t: np.ndarray, z: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore"):
             log_o = np.maximum(np.log(o), LOG_FLOOR)
@@ -110,8 +124,10 @@ class BinaryCrossEntropy(Loss):
         fprime: np.ndarray,
         grad_out: np.ndarray,
         out: np.ndarray,
+        keep_gradient: bool = True,
     ) -> np.ndarray:
-        self.gradient(o, t, grad_out)
+        if keep_gradient or activation.name != "sigmoid":
+            self.gradient(o, t, grad_out)
         if activation.name != "sigmoid":
             return activation.backprop(grad_out, z, o, fprime, out)
         np.subtract(o, t, out=out)
@@ -127,14 +143,25 @@ class CrossEntropy(Loss):
     )
     natural_activation = "softmax"
 
+    def delta_needs_fprime(self, activation: Activation) -> bool:
+        return False
+
     def per_sample(self, o: np.ndarray, t: np.ndarray, z: np.ndarray) -> np.ndarray:
         if o.all():  # every probability positive: ln o directly (one pass)
             return -np.einsum("bk,bk->b", t, np.log(o))
-        # A probability that rounded to 0: ln softmax(z) from z by log-sum-exp, as
-        # PyTorch's CrossEntropyLoss computes it, so the logarithm stays finite.
-        shifted = z - z.max(axis=1, keepdims=True)
+        # A sample with a probability that rounded to 0: its ln softmax(z) from z by
+        # log-sum-exp, as PyTorch's CrossEntropyLoss computes it, so the logarithm stays
+        # finite. Decided sample by sample, so a sample's loss does not depend on the
+        # others in its batch (and a block of batches gives the same bits).
+        positive = o.all(axis=1)
+        out = np.empty(o.shape[0])
+        out[positive] = -np.einsum("bk,bk->b", t[positive], np.log(o[positive]))
+        zeros = ~positive
+        zr = z[zeros]
+        shifted = zr - zr.max(axis=1, keepdims=True)
         log_o = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        return -np.einsum("bk,bk->b", t, log_o)
+        out[zeros] = -np.einsum("bk,bk->b", t[zeros], log_o)
+        return out
 
     def gradient(self, o: np.ndarray, t: np.ndarray, out: np.ndarray) -> np.ndarray:
         np.divide(t, o, out=out)
@@ -152,9 +179,11 @@ class CrossEntropy(Loss):
         fprime: np.ndarray,
         grad_out: np.ndarray,
         out: np.ndarray,
+        keep_gradient: bool = True,
     ) -> np.ndarray:
-        self.gradient(o, t, grad_out)
-        np.multiply(o, t.sum(axis=1, keepdims=True), out=out)
+        if keep_gradient:
+            self.gradient(o, t, grad_out)
+        np.multiply(o, np.add.reduce(t, axis=1, keepdims=True), out=out)
         out -= t
         return out
 

@@ -45,6 +45,7 @@ __all__ = [
     "Optimizer",
     "OptimizerStateError",
     "RMSprop",
+    "all_finite",
     "hyper_problems",
     "make_optimizer",
 ]
@@ -183,6 +184,14 @@ def _lerp(
         np.subtract(end, tmp, out=out)
 
 
+def all_finite(array: np.ndarray) -> bool:
+    """Whether every entry is a finite number: one reduction (NaN and ±inf survive a
+    sum), and an exact look only when the sum itself overflowed."""
+    if math.isfinite(float(np.add.reduce(array, axis=None))):
+        return True
+    return bool(np.isfinite(array).all())
+
+
 def _state_array(place: str, value: object, shape: Shape) -> np.ndarray:
     """A saved buffer as a fresh float64 array of ``shape``, or OptimizerStateError."""
     try:
@@ -255,6 +264,8 @@ class Optimizer:
         self._decayed: list[np.ndarray] = [np.zeros(s) for s in self._shapes]
         self._tmp1: list[np.ndarray] = [np.zeros(s) for s in self._shapes]
         self._tmp2: list[np.ndarray] = [np.zeros(s) for s in self._shapes]
+        # where _update writes the new state: the pending buffers, or the current ones
+        self._out: dict[str, list[np.ndarray]] = self._pending
         # what the last propose computed: (updated parameter indices, buffers in use)
         self._proposal: tuple[list[int], tuple[str, ...]] | None = None
         self.reset()
@@ -302,9 +313,15 @@ class Optimizer:
         grads: Sequence[np.ndarray],
         trainable: Sequence[bool],
         deltas: Sequence[np.ndarray],
+        inplace: bool = False,
     ) -> None:
         """Write each trainable parameter's Δ into ``deltas[i]`` and the would-be state
         into pending buffers; neither ``params`` nor the current state changes.
+
+        ``inplace``: write the new state straight into the current buffers and count
+        the step (propose and commit in one, with the same operations and so the same
+        bits). The Run loop uses it: it checks a whole block of steps at once and
+        rewinds to a snapshot when something is not finite.
 
         A non-trainable parameter gets Δ = 0 and its state does not advance, like a
         PyTorch tensor whose ``grad`` is ``None``. Over- and underflow show up as
@@ -321,6 +338,7 @@ class Optimizer:
         steps = self._steps
         pending_steps = self._pending_steps
         decayed = self._decayed
+        self._out = self._current if inplace else self._pending
         done: list[int] = []
         for i in range(n):
             delta = deltas[i]
@@ -338,7 +356,33 @@ class Optimizer:
                 g = np.multiply(params[i], weight_decay, out=decayed[i])
                 np.add(grads[i], g, out=g)
             self._update(i, step, g, delta)
-        self._proposal = (done, self.buffer_names())
+        if inplace:
+            for i in done:
+                steps[i] = pending_steps[i]
+            self._after_commit(done, self.buffer_names())
+            self._proposal = None
+        else:
+            self._proposal = (done, self.buffer_names())
+
+    def nonfinite_state(self, pending: bool = False) -> str | None:
+        """The name of the first state buffer holding a NaN or an infinity (in the state
+        the last ``propose`` computed when ``pending``), else None. A state that
+        overflowed while the parameters stayed finite is divergence too: it could not
+        be saved, and the next updates would be NaN."""
+        if pending:
+            if self._proposal is None:
+                return None
+            done, names = self._proposal
+            source = self._pending
+        else:
+            done, names = list(range(len(self._shapes))), self.buffer_names()
+            source = self._current
+        for key in names:
+            arrays = source[key]
+            for i in done:
+                if not all_finite(arrays[i]):
+                    return key
+        return None
 
     def commit(self) -> None:
         """Make the state computed by the last ``propose`` current (swaps, no copies).
@@ -517,7 +561,7 @@ class SGD(Optimizer):
     def _update(self, i: int, step: int, g: np.ndarray, delta: np.ndarray) -> None:
         momentum = self._momentum
         if momentum != 0:
-            buf = self._pending["momentum_buffer"][i]
+            buf = self._out["momentum_buffer"][i]
             if self._has_buffer[i]:
                 # buf.mul_(momentum).add_(grad, alpha=1 - dampening)
                 np.multiply(self._current["momentum_buffer"][i], momentum, out=buf)
@@ -602,7 +646,7 @@ class Adagrad(Optimizer):
 
     def _update(self, i: int, step: int, g: np.ndarray, delta: np.ndarray) -> None:
         clr = self._lr / (1 + (step - 1) * self._lr_decay)
-        total = self._pending["sum"][i]
+        total = self._out["sum"][i]
         tmp = np.multiply(g, g, out=self._tmp1[i])
         np.add(self._current["sum"][i], tmp, out=total)
         std = np.sqrt(total, out=tmp)
@@ -644,7 +688,7 @@ class RMSprop(Optimizer):
         self._centered = bool(h["centered"])
 
     def _update(self, i: int, step: int, g: np.ndarray, delta: np.ndarray) -> None:
-        cur, pend = self._current, self._pending
+        cur, pend = self._current, self._out
         tmp1, tmp2 = self._tmp1[i], self._tmp2[i]
         alpha = self._alpha
         # square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
@@ -706,7 +750,7 @@ class Adam(Optimizer):
         self._amsgrad = bool(h["amsgrad"])
 
     def _update(self, i: int, step: int, g: np.ndarray, delta: np.ndarray) -> None:
-        cur, pend = self._current, self._pending
+        cur, pend = self._current, self._out
         tmp1 = self._tmp1[i]
         beta1, beta2 = self._beta1, self._beta2
         exp_avg = pend["exp_avg"][i]
@@ -760,7 +804,7 @@ class Adadelta(Optimizer):
         self._eps = float(h["eps"])
 
     def _update(self, i: int, step: int, g: np.ndarray, delta: np.ndarray) -> None:
-        cur, pend = self._current, self._pending
+        cur, pend = self._current, self._out
         tmp1, tmp2 = self._tmp1[i], self._tmp2[i]
         rho, eps = self._rho, self._eps
         # square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)

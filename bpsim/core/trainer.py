@@ -3,8 +3,9 @@
 A step is three phases on one batch: :meth:`Trainer.forward` (net inputs, activations,
 loss), :meth:`Trainer.backward` (every delta and gradient; no parameter changes) and
 :meth:`Trainer.update` (the optimizer changes the parameters). Forward and backward can
-also advance one layer at a time. :meth:`Trainer.step` finishes the current step and
-:meth:`Trainer.run_epoch` finishes the current epoch.
+also advance one layer at a time. :meth:`Trainer.step` finishes the current step; Run,
+Epoch and ``bpsim train`` use the lean loop (:meth:`Trainer.run_steps`, ``run_epoch``,
+``run_epochs``), which gives the phases' results bit for bit.
 
 Which batch comes next is a pure function of (seed, epoch, position in the epoch), so a
 saved lesson resumes bit-identically without storing any random-generator state.
@@ -24,7 +25,8 @@ import numpy as np
 from bpsim.core.flat import OptimizerRunner
 from bpsim.core.history import History
 from bpsim.core.initializers import initial_parameters
-from bpsim.core.network import Network, Trace, copy_trace
+from bpsim.core.network import BLAS_THREADS, Network, Trace, copy_trace, widest_layer_pair
+from bpsim.core.optimizers import all_finite
 from bpsim.core.spec import Lesson, OptimizerSpec, Parameters, TrainingSpec
 from bpsim.core.state import parse_state
 
@@ -42,14 +44,20 @@ class Phase(Enum):
     UPDATED = "updated"  # parameters changed; the trace shows the pass before the change
 
 
+#: Steps the Run loop takes between two checks that everything is finite, and the most
+#: output values (8 MB) it keeps aside for the block's losses.
+BLOCK_STEPS, BLOCK_ROWS = 128, 1 << 20
+
+
 def _quiet_floats(method: Callable[..., T]) -> Callable[..., T]:
     """Overflow on the way to divergence is expected and reported as a Divergence, not as
-    NumPy warnings."""
+    NumPy warnings. Also sets the BLAS thread count for this network."""
 
     @functools.wraps(method)
-    def wrapper(*args: Any, **kwargs: Any) -> T:
+    def wrapper(self: Trainer, *args: Any, **kwargs: Any) -> T:
+        BLAS_THREADS.use_for(self.batch_size * self._widest_layer_pair)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            return method(*args, **kwargs)
+            return method(self, *args, **kwargs)
 
     return wrapper
 
@@ -108,6 +116,12 @@ class Snapshot:
     stopped: str | None
 
 
+#: What a Run block rewinds: parameters, last update, optimizer snapshot, counters (see
+#: Trainer._COUNTERS) and the history (copied when the block may compact it). Less than
+#: a Snapshot: the replay after a rewind recomputes the pass on screen.
+_BlockStart = tuple[np.ndarray, np.ndarray, object, tuple[Any, ...], History | None]
+
+
 def split_indices(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Training and validation rows: ⌊fraction·n⌋ samples drawn by ``seed`` are held out."""
     n_val = min(math.floor(fraction * n), n - 1)
@@ -127,6 +141,7 @@ class Trainer:
         start = lesson.parameters or initial_parameters(lesson.layers, lesson.init)
         self.initial = start.copy()
         self.network = Network(lesson.layers, start, lesson.loss)
+        self._widest_layer_pair = widest_layer_pair(self.network.sizes)  # for BLAS threads
         self.training = lesson.training
         self.train_idx, self.val_idx = split_indices(
             len(self.inputs), self.training.validation_fraction, self.training.seed
@@ -137,12 +152,14 @@ class Trainer:
         self._traces: dict[int, Trace] = {}
         self._batch_cache: list[np.ndarray] = []
         self._batch_slices: dict[int, slice] = {}
-        self._batch_cache_key: tuple[int, int] | None = None
+        self._batch_cache_key: tuple[int, int | None] | None = None
         self.trace: Trace | None = None
         self.phase = Phase.READY
         self.override: np.ndarray | None = None  # a batch the user picked for the next step
         self.divergence: Divergence | None = None
         self._reset_counters()
+        self._block_outputs: list[np.ndarray] = []  # the Run loop's buffers (see _lean_block)
+        self._new_parameters = np.zeros(self.network.flat.shape)  # see _apply_update
         if lesson.state:
             self.load_state(lesson.state)
 
@@ -187,7 +204,8 @@ class Trainer:
     def _batches(self) -> list[np.ndarray]:
         """The current epoch's batches, computed once per epoch (once for good when the
         order never changes), so a step does not redo the shuffle or the slicing."""
-        key = (self.epoch if self.training.shuffle else -1, self.batch_size)
+        training = self.training  # (the raw batch size: the property costs a µs a call)
+        key = (self.epoch if training.shuffle else -1, training.batch_size)
         if self._batch_cache_key != key:
             order = self.epoch_order(self.epoch)
             size = self.batch_size
@@ -238,8 +256,8 @@ class Trainer:
                 trace.a[0] = self.inputs[span]  # views: the trace only reads them
                 trace.targets = self.targets[span]
             else:
-                trace.a[0] = np.take(self.inputs, rows, axis=0)
-                trace.targets = np.take(self.targets, rows, axis=0)
+                trace.a[0] = self.inputs.take(rows, axis=0)  # (np.take's wrapper: 1 µs)
+                trace.targets = self.targets.take(rows, axis=0)
             trace.indices = rows
         trace.forward_done = trace.backward_done = 0
         return trace
@@ -341,20 +359,49 @@ class Trainer:
         self._apply_update()
 
     def _apply_update(self) -> None:
+        """The checked update (phases, and the replay of a Run block): a step that would
+        leave a NaN or infinity anywhere in the state (a parameter, the optimizer's state,
+        the epoch's summed loss, the validation loss) changes nothing and raises
+        :class:`DivergenceError`. The arithmetic is the Run loop's exactly."""
         trace = self.trace
         assert trace is not None
         net = self.network
-        self.optimizer.propose(net, trace, self.flat_update, self.last_update)
-        # The sum of Δ is finite when every Δ is (NaN and ±inf survive a sum): one pass
-        # checks the whole update before it is applied. (np.add.reduce rather than a BLAS
-        # dot product: BLAS threads stall for milliseconds on a busy two-core machine.)
-        delta = self.flat_update
-        if not math.isfinite(float(np.add.reduce(delta))):
-            self._reject_update(net.flat + delta)
-        net.flat += delta
-        self.optimizer.commit()
+        runner = self.optimizer
+        runner.propose(net, trace, self.flat_update, self.last_update)
+        flat = net.flat
+        after = self._new_parameters  # flat + Δ: checked before it is taken
+        if after.shape != flat.shape:
+            after = self._new_parameters = np.zeros(flat.shape)
+        np.add(flat, self.flat_update, out=after)
+        if not all_finite(after):
+            self._reject_update(after)
+        bad_state = runner.nonfinite_state(pending=True)
+        if bad_state is not None:
+            self._refuse_step(f"the optimizer state ({bad_state})", math.inf)
+        val_loss: float | None = None
+        if self.override is None:
+            summed = self.epoch_loss_sum + trace.loss * trace.batch_size
+            if not math.isfinite(summed):
+                self._refuse_step("the epoch's summed training loss", summed)
+            if self.batch_index + 1 >= len(self._batches()) and len(self.val_idx):
+                old = flat.copy()
+                np.copyto(flat, after)  # the validation loss of the new parameters
+                val_loss = self._validation_loss()
+                if not math.isfinite(val_loss):
+                    np.copyto(flat, old)
+                    self._refuse_step("the validation loss", val_loss)
+        np.copyto(flat, after)
+        runner.commit()
         self.divergence = None
-        self._finish_step(trace)
+        self._finish_step(trace, val_loss)
+
+    def _validation_loss(self) -> float:
+        val = self.val_idx
+        return self.network.loss_on(self.inputs[val], self.targets[val]) if len(val) else math.nan
+
+    def _refuse_step(self, where: str, value: float) -> None:
+        self.flat_update.fill(0.0)  # the update computed something not finite: not taken
+        self._diverged(where, value)
 
     def _reject_update(self, new: np.ndarray) -> None:
         bad = np.flatnonzero(~np.isfinite(new) | ~np.isfinite(self.flat_update))
@@ -365,7 +412,7 @@ class Trainer:
         self.flat_update.fill(0.0)
         self._diverged(where, math.nan)
 
-    def _finish_step(self, trace: Trace) -> None:
+    def _finish_step(self, trace: Trace, val_loss: float | None = None) -> None:
         self.phase = Phase.UPDATED
         self.step_count += 1
         self.history.add_step(self.step_count, trace.loss)
@@ -376,34 +423,37 @@ class Trainer:
         self.epoch_samples += trace.batch_size
         self.batch_index += 1
         if self.batch_index >= len(self._batches()):
-            self._finish_epoch()
+            self._finish_epoch(val_loss)
 
-    def _finish_epoch(self) -> None:
+    def _finish_epoch(self, val_loss: float | None = None) -> None:
         train_loss = self.epoch_loss_sum / max(self.epoch_samples, 1)
-        val_loss = (
-            self.network.loss_on(self.inputs[self.val_idx], self.targets[self.val_idx])
-            if len(self.val_idx)
-            else math.nan
-        )
+        if val_loss is None:
+            val_loss = self._validation_loss()
         self.epoch += 1
         self.history.add_epoch(self.epoch, train_loss, val_loss)
         self.batch_index = 0
         self.epoch_loss_sum = 0.0
         self.epoch_samples = 0
+        self._watch(train_loss, val_loss)
+
+    def _watch(self, train_loss: float, val_loss: float) -> None:
+        """Early stopping, after epoch ``self.epoch``: the validation loss is watched when
+        there is a validation set, else the training loss."""
         patience = self.training.patience
-        if patience is not None:
-            watched = val_loss if len(self.val_idx) else train_loss
-            if watched < self.best_val:
-                self.best_val = watched
-                self.bad_epochs = 0
-            else:
-                self.bad_epochs += 1
-                if self.bad_epochs >= patience:
-                    which = "validation" if len(self.val_idx) else "training"
-                    self.stopped = (
-                        f"early stopping after epoch {self.epoch}: no better {which} loss "
-                        f"for {patience} epoch{'s' if patience != 1 else ''}"
-                    )
+        if patience is None:
+            return
+        watched = val_loss if len(self.val_idx) else train_loss
+        if watched < self.best_val:
+            self.best_val = watched
+            self.bad_epochs = 0
+        else:
+            self.bad_epochs += 1
+            if self.bad_epochs >= patience:
+                which = "validation" if len(self.val_idx) else "training"
+                self.stopped = (
+                    f"early stopping after epoch {self.epoch}: no better {which} loss "
+                    f"for {patience} epoch{'s' if patience != 1 else ''}"
+                )
 
     @_quiet_floats
     def step(self) -> float:
@@ -421,41 +471,236 @@ class Trainer:
 
     @_quiet_floats
     def run_epoch(self) -> None:
-        """Finish the current step, then step until the current epoch is complete."""
+        """Finish the current step, then step until the current epoch is complete (the
+        Run loop's steps: see :meth:`run_steps`)."""
         epoch = self.epoch
         if self.phase not in (Phase.READY, Phase.UPDATED) or self.override is not None:
             self.step()
         if self.epoch == epoch:
-            self.train_steps(self.batches_per_epoch - self.batch_index)
+            self._run_steps(self.batches_per_epoch - self.batch_index)
 
     @_quiet_floats
-    def train_steps(self, count: int) -> int:
-        """Run up to ``count`` whole steps (stopping early at early stopping); the loop
-        the Run button and ``bpsim train`` use. Each step is exactly :meth:`step`'s maths,
-        without the per-phase bookkeeping. Returns how many ran."""
+    def run_steps(self, count: int) -> int:
+        """Run up to ``count`` whole steps, fast (Run, Epoch, ``bpsim train``); returns
+        how many ran (fewer at early stopping). Finishes a step begun phase by phase
+        first. Bit for bit what stepping phase by phase gives, history included; a
+        non-finite value raises :class:`DivergenceError` where the phases would, at the
+        last entirely finite state. Any ``count`` per time slice is fine."""
+        return self._run_steps(count)
+
+    #: the name the window, the timeline and the tests used before run_steps
+    train_steps = run_steps
+
+    def _run_steps(self, count: int) -> int:
         done = 0
-        if count > 0 and (
-            self.phase not in (Phase.READY, Phase.UPDATED) or self.override is not None
-        ):
+        if count <= 0:
+            return 0
+        if self.phase not in (Phase.READY, Phase.UPDATED) or self.override is not None:
             self.step()
             done = 1
+        while done < count and self.stopped is None:
+            # The outputs a block keeps aside stay under BLOCK_ROWS numbers.
+            rows = self.batch_size * self.network.sizes[-1]
+            block = min(count - done, BLOCK_STEPS, BLOCK_ROWS // max(rows, 1))
+            if block < 4:  # a snapshot would cost more than checking each step
+                self._checked_step()
+                done += 1
+                continue
+            start = self._block_start(block)
+            ran, finite = self._lean_block(block)
+            if not finite:
+                self._rewind(start)
+                for _ in range(ran):  # raises where the checked step refuses
+                    self._checked_step()
+            done += ran
+        return done
+
+    #: what a Run block rewinds besides the parameters, the optimizer and the history
+    _COUNTERS: tuple[str, ...] = ("epoch", "step_count", "batch_index", "epoch_loss_sum")
+    _COUNTERS += ("epoch_samples", "best_val", "bad_epochs", "stopped", "phase")
+
+    def _block_start(self, block: int) -> _BlockStart:
+        compacts = self.history.room() <= block
+        return (
+            self.network.flat.copy(),
+            self.flat_update.copy(),
+            self.optimizer.snapshot(),
+            tuple(getattr(self, name) for name in self._COUNTERS),
+            self.history.copy() if compacts else None,
+        )
+
+    def _rewind(self, start: _BlockStart) -> None:
+        flat, update, optimizer, counters, history = start
+        np.copyto(self.network.flat, flat)
+        np.copyto(self.flat_update, update)
+        self.optimizer.restore(optimizer)  # type: ignore[arg-type]
+        for name, value in zip(self._COUNTERS, counters, strict=True):
+            setattr(self, name, value)
+        if history is not None:
+            self.history = history
+        else:
+            self.history.truncate_to(self.step_count, self.epoch)
+        self.divergence = None
+
+    @_quiet_floats
+    def run_epochs(self, count: int) -> int:
+        """:meth:`run_epoch` ``count`` times, in one Run loop (a whole ``bpsim train`` in
+        one call, or as many epochs as fit between two progress lines): the same bits,
+        without a call per epoch. Stops early at early stopping; returns the epochs
+        completed."""
+        start = self.epoch
+        if count <= 0:
+            return 0
+        if self.phase not in (Phase.READY, Phase.UPDATED) or self.override is not None:
+            self.step()
+        left = count - (self.epoch - start)
+        if left > 0:
+            self._run_steps(left * self.batches_per_epoch - self.batch_index)
+        return self.epoch - start
+
+    def _checked_step(self) -> None:
+        """One whole step checked as the phases check it, without their bookkeeping."""
+        net = self.network
+        depth = net.depth
+        trace = self._trace_for(self._batches()[self.batch_index])
+        self.trace = trace
+        for k in range(1, depth + 1):
+            net.forward_layer(trace, k)
+        if not math.isfinite(trace.loss):
+            self.phase = Phase.FORWARDED
+            self._diverged("the loss", trace.loss)
+        for k in range(depth, 0, -1):
+            net.backward_layer(trace, k)
+        self.phase = Phase.BACKWARDED
+        self._apply_update()
+
+    def _lean_block(self, count: int) -> tuple[int, bool]:
+        """Up to ``count`` steps, unchecked; returns (steps run, all finite). The phases'
+        arithmetic exactly, minus what only the window shows: losses computed per block
+        from the outputs kept aside (row by row, as each step would), gradients divided
+        by the batch size once, the optimizer's state updated in place. One check at the
+        end covers parameters, optimizer state, losses, sums and validation losses: a NaN
+        or infinity never becomes finite again (p + Δ keeps it), and on one the caller
+        rewinds the block and replays it checked, stopping where the phases stop."""
         net = self.network
         depth = net.depth
         forward_layer, backward_layer = net.forward_layer, net.backward_layer
-        while done < count and self.stopped is None:
-            trace = self._trace_for(self._batches()[self.batch_index])
-            self.trace = trace
+        propose = self.optimizer.propose
+        flat, delta, deltas = net.flat, self.flat_update, self.last_update
+        loss = net.loss
+        keep_z = loss.name == "cross_entropy"  # the only loss that reads z
+        shape = (count * self.batch_size, net.sizes[-1])
+        buffers = self._block_outputs
+        if not buffers or buffers[0].shape[0] < shape[0] or buffers[0].shape[1] != shape[1]:
+            buffers = self._block_outputs = [np.zeros(shape), np.zeros((0, shape[1]))]
+        if keep_z and buffers[1].shape != buffers[0].shape:
+            buffers[1] = np.zeros(buffers[0].shape)
+        outputs, nets = buffers
+        batches = self._batches()
+        last_batch = len(batches)
+        sizes: list[int] = []
+        rows: list[np.ndarray] = []
+        ends: list[tuple[int, float]] = []  # epochs ended: (steps kept aside, validation loss)
+        # Early stopping on the training loss needs it at once; otherwise an epoch's
+        # training loss waits for the block's losses like the steps' do.
+        defer = self.training.patience is None or len(self.val_idx) > 0
+        position = 0
+        finite = True
+        trace: Trace | None = None
+        ran = 0
+        while ran < count and self.stopped is None:
+            trace = self._trace_for(batches[self.batch_index])
             for k in range(1, depth + 1):
-                forward_layer(trace, k)
-            if not math.isfinite(trace.loss):
-                self.phase = Phase.FORWARDED
-                self._diverged("the loss", trace.loss)
+                forward_layer(trace, k, True)
+            n = trace.indices.shape[0]
+            outputs[position : position + n] = trace.a[depth]
+            if keep_z:
+                nets[position : position + n] = trace.z[depth]
+            position += n
+            sizes.append(n)
+            rows.append(trace.indices)
             for k in range(depth, 0, -1):
-                backward_layer(trace, k)
-            self.phase = Phase.BACKWARDED
-            self._apply_update()
-            done += 1
-        return done
+                backward_layer(trace, k, True)
+            if n != 1:
+                trace.flat_grads /= n
+            propose(net, trace, delta, deltas, True)
+            flat += delta
+            self.step_count += 1
+            self.batch_index += 1
+            ran += 1
+            if self.batch_index >= last_batch:
+                if defer:
+                    val_loss = self._validation_loss()
+                    finite &= not len(self.val_idx) or math.isfinite(val_loss)
+                    self.epoch += 1
+                    self.batch_index = 0
+                    ends.append((len(sizes), val_loss))
+                    self._watch(math.nan, val_loss)
+                else:
+                    finite &= self._flush_losses(trace, sizes, rows, position, ends)
+                    sizes, rows, position = [], [], 0
+                    self._finish_epoch()
+                batches = self._batches()
+                last_batch = len(batches)
+        if trace is None:
+            return 0, True
+        if sizes:
+            finite &= self._flush_losses(trace, sizes, rows, position, ends)
+        # What the Inspector shows of the last pass and the loop skipped: ∂L/∂o, f'(z).
+        loss.gradient(trace.a[depth], trace.targets, trace.grad_a[depth])
+        output = net.activations[depth]
+        assert output is not None
+        output.derivative(trace.z[depth], trace.a[depth], trace.fprime[depth])
+        self.trace = trace
+        self.phase = Phase.UPDATED
+        self.divergence = None
+        finite = finite and all_finite(flat) and self.optimizer.nonfinite_state() is None
+        return ran, finite
+
+    def _flush_losses(
+        self,
+        trace: Trace,
+        sizes: list[int],
+        rows: list[np.ndarray],
+        count: int,
+        ends: list[tuple[int, float]],
+    ) -> bool:
+        """The kept-aside steps' losses (``sizes`` rows each; the last is ``trace``'s)
+        into the history and the epochs' sums, exactly as each step would, closing the
+        epochs that ended on the way (``ends``: after how many steps, validation loss).
+        Returns whether every sum stayed finite (so every loss was)."""
+        loss = self.network.loss
+        outputs, nets = self._block_outputs
+        targets = self.targets.take(np.concatenate(rows), axis=0)
+        z = nets[:count]  # (only cross-entropy reads it, so only it fills it)
+        samples = loss.per_sample(outputs[:count], targets, z)  # row by row
+        n = sizes[0]
+        if all(size == n for size in sizes):
+            means = np.add.reduce(samples.reshape(len(sizes), n), axis=1) / n
+        else:  # an uneven last batch: batch by batch, as each step would
+            parts = np.split(samples, np.cumsum(sizes)[:-1])
+            means = np.array([float(np.add.reduce(part)) / len(part) for part in parts])
+        first = self.step_count - len(sizes) + 1
+        self.history.step_loss.extend(np.arange(first, self.step_count + 1), means)
+        total, seen = self.epoch_loss_sum, self.epoch_samples
+        finite = True
+        epoch = self.epoch - len(ends)
+        marks = iter(ends)
+        end, val_loss = next(marks, (-1, math.nan))
+        for i, (mean, size) in enumerate(zip(means.tolist(), sizes, strict=True), start=1):
+            total += mean * size
+            seen += size
+            if i == end:  # as _finish_epoch does
+                finite &= math.isfinite(total)
+                epoch += 1
+                self.history.add_epoch(epoch, total / max(seen, 1), val_loss)
+                total, seen = 0.0, 0
+                end, val_loss = next(marks, (-1, math.nan))
+        ends.clear()
+        self.epoch_loss_sum, self.epoch_samples = total, seen
+        trace.sample_losses = samples[count - sizes[-1] : count].copy()
+        trace.loss = float(means[-1])
+        return finite and math.isfinite(total)
 
     # -- divergence ------------------------------------------------------------------
 
