@@ -27,9 +27,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
+    QFontMetricsF,
     QPainter,
     QPainterPath,
     QResizeEvent,
@@ -60,6 +61,7 @@ from bpsim.gui.state.commands import NetworkEditActions
 from bpsim.gui.state.controller import Controller
 from bpsim.gui.state.session import ParameterKey, Session
 from bpsim.gui.style import palette
+from bpsim.gui.style.appearance import DEFAULT_PRESENTATION_ZOOM
 from bpsim.teaching.explain import Names, names_for
 
 if TYPE_CHECKING:
@@ -69,14 +71,22 @@ from bpsim.gui.panels.network.actions import ActionsMixin, InlineValueEditor
 from bpsim.gui.panels.network.labels import LabelsMixin
 from bpsim.gui.panels.network.layout import (
     ASPECT,
+    CAP_RATIO,
     COMPACT,
+    PRESENT_MAX_NEURONS,
     ROOMY,
     LayoutMixin,
     _Column,
+    _Sizes,
+    presentation_sizes,
     visible_indices,
+    with_precision,
     zoomed_sizes,
 )
 from bpsim.gui.panels.network.refresh import RefreshMixin
+
+#: The cap height presentation mode gives the primary numbers on a 1080-pixel screen.
+PRESENT_CAP_PX = 24.0
 
 
 class NetworkEditor(ActionsMixin, RefreshMixin, LabelsMixin, LayoutMixin, QGraphicsView):
@@ -142,6 +152,16 @@ class NetworkEditor(ActionsMixin, RefreshMixin, LabelsMixin, LayoutMixin, QGraph
         self._shown: tuple[Network, np.ndarray] | None = None  # the values the pens show
         self._zoom = 1.0  # the window's zoom (apply_appearance)
         self._look: tuple[float, str] = (1.0, "light")  # zoom and theme items were built for
+        self._presenting = False  # sized so the back row reads the numbers (set_presentation)
+        self._built_room = QRectF()  # the view's size a presentation layout was made for
+        self._focus: ParameterKey | None = None  # the weight the lesson is about
+        self._hovered: object | None = None
+        self._target_tags: dict[int, TagItem] = {}
+        self._focus_tags: dict[int, TagItem] = {}
+        self._relayout = QTimer(self)
+        self._relayout.setSingleShot(True)
+        self._relayout.setInterval(0)
+        self._relayout.timeout.connect(self._relayout_for_room)
         session.lessonReplaced.connect(self.rebuild)
         session.parametersChanged.connect(self.refresh_parameters)
         session.traceChanged.connect(self.refresh_trace)
@@ -175,7 +195,11 @@ class NetworkEditor(ActionsMixin, RefreshMixin, LabelsMixin, LayoutMixin, QGraph
         net = self.network
         self._names = names_for(net, self.session.trainer.lesson.view)
         slots = [len(h) + len(t) + (1 if t else 0) for h, t in map(visible_indices, net.sizes)]
-        sizes = ROOMY if max(slots) <= 4 else COMPACT
+        sizes = with_precision(ROOMY if max(slots) <= 4 else COMPACT, palette.precision())
+        if self._presents_large(net):
+            self._build_for_the_room(net, sizes, max(slots))
+            self._after_build()
+            return
         per_neuron = any(layer.bias == "per_neuron" for layer in net.layers[1:])
         if sizes.roomy and per_neuron and max(slots) <= 2:
             # Bias labels above the neurons and δ below: more room between the rows, so
@@ -194,8 +218,11 @@ class NetworkEditor(ActionsMixin, RefreshMixin, LabelsMixin, LayoutMixin, QGraph
             if abs(gap - sizes.gap) > 0.05 * sizes.gap:
                 final = replace(sizes, gap=gap)
         if self._zoom != 1.0:  # larger items in the layout found at 100 %
-            final = zoomed_sizes(final, self._zoom, sizes.gap)
+            final = zoomed_sizes(final, self._zoom, min(sizes.gap, final.gap))
         self._build(net, final)
+        self._after_build()
+
+    def _after_build(self) -> None:
         self._base_rect = self.scene().itemsBoundingRect()
         self._update_scene_rect()
         self.refresh_trace()
@@ -212,6 +239,98 @@ class NetworkEditor(ActionsMixin, RefreshMixin, LabelsMixin, LayoutMixin, QGraph
 
     def _keep_selection_once(self) -> None:
         self._restore_selection = True
+
+    # -- presentation mode -------------------------------------------------------------
+
+    def set_presentation(self, on: bool) -> None:
+        """Presentation mode: small networks are laid out for the view's size with the
+        primary numbers at least :meth:`presentation_cap` device pixels high (cap
+        height); secondary labels give way where they would cover them."""
+        if on == self._presenting:
+            return
+        self._presenting = on
+        self._keep_selection_once()
+        self.rebuild()
+
+    def is_presenting(self) -> bool:
+        return self._presenting
+
+    def presentation_cap(self) -> float:
+        """The cap height, in device pixels, presentation mode promises the primary
+        numbers: 24 px on a 1080-pixel-high screen at the presentation zoom (150 %),
+        growing with the zoom and shrinking with smaller screens."""
+        dpr = self.devicePixelRatioF()
+        height = max(self.window().height(), self.height()) * dpr
+        scale = self._zoom / DEFAULT_PRESENTATION_ZOOM
+        return PRESENT_CAP_PX * scale * min(1.0, height / 1080.0)
+
+    def _presents_large(self, net: Network) -> bool:
+        room = self.viewport().rect()
+        return (
+            self._presenting
+            and sum(net.sizes) <= PRESENT_MAX_NEURONS
+            and room.width() > 200
+            and room.height() > 150
+        )
+
+    def _build_for_the_room(self, net: Network, sizes: _Sizes, rows: int) -> None:
+        """Build, fit, measure the primary numbers' cap height on screen, and build again
+        with larger text until they reach :meth:`presentation_cap` (a few rounds; each
+        layout fills the view, so the scale stays near 1 and the text grows)."""
+        room = QRectF(self.viewport().rect())
+        self._built_room = room
+        dpr = self.devicePixelRatioF()
+        target = self.presentation_cap() + 0.25
+        text = target / dpr / CAP_RATIO
+        for _ in range(6):
+            self._build(net, presentation_sizes(sizes, text, rows, net.depth, room))
+            self._base_rect = self.scene().itemsBoundingRect()
+            self._update_scene_rect()
+            self._fit()
+            cap = self.primary_cap_height()
+            if cap >= target or cap <= 0:
+                break
+            text *= min(target / cap, 1.6) * 1.01
+
+    def primary_text_items(self) -> list[QGraphicsSimpleTextItem]:
+        """The scene text items of the primary numbers: every neuron's value and every
+        link label's weight and gradient lines."""
+        items: list[QGraphicsSimpleTextItem] = []
+        for column in self._columns:
+            items += [n.value_item for n in column.neurons]
+        for link in self._links.values():
+            if link.tag is not None:
+                items += list(link.tag.text_items())
+        return items
+
+    def screen_cap_height(self, item: QGraphicsSimpleTextItem) -> float:
+        """How high a capital of ``item`` is on screen, in device pixels."""
+        scale = self.transform().m11() * item.sceneTransform().m11()
+        return QFontMetricsF(item.font()).capHeight() * scale * self.devicePixelRatioF()
+
+    def primary_cap_height(self) -> float:
+        """The smallest cap height of the primary numbers on screen (device pixels)."""
+        items = self.primary_text_items()
+        return min((self.screen_cap_height(i) for i in items), default=0.0)
+
+    def _relayout_for_room(self) -> None:
+        room = QRectF(self.viewport().rect())
+        if self._presents_large(self.network) and room != self._built_room:
+            self._keep_selection_once()
+            self.rebuild()
+
+    # -- the focus weight ----------------------------------------------------------------
+
+    def set_focus(self, key: ParameterKey | None) -> None:
+        """The weight the lesson is about (the chain-rule strip's): in crowded gaps its
+        link keeps a label."""
+        if key == self._focus:
+            return
+        self._focus = key
+        self._refresh_focus_tags()
+
+    def focus_key(self) -> ParameterKey | None:
+        return self._focus
 
     # -- appearance (bpsim.gui.style.appearance) --------------------------------------------
 
@@ -243,6 +362,8 @@ class NetworkEditor(ActionsMixin, RefreshMixin, LabelsMixin, LayoutMixin, QGraph
         super().resizeEvent(event)
         self.cancel_edit()
         self._fit()
+        if self._presenting:
+            self._relayout.start()  # laid out again for the new room, once it settles
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -270,7 +391,8 @@ class NetworkEditor(ActionsMixin, RefreshMixin, LabelsMixin, LayoutMixin, QGraph
         tag = self._bias_node_tags.get(k) if k in self._bias_nodes else self._bias_tags.get((k, j))
         if tag is None:
             return ""
-        return "\n".join(t for t in (tag.first_text(), tag.second_text()) if t)
+        lines = (tag.first_text(), tag.second_text().replace("\n", " "))
+        return "\n".join(t for t in lines if t)
 
     def value_text(self, layer: int, index: int) -> str:
         """The value shown in a neuron ('' before a forward pass)."""
@@ -290,7 +412,9 @@ class NetworkEditor(ActionsMixin, RefreshMixin, LabelsMixin, LayoutMixin, QGraph
     def gradient_text(self, k: int, j: int, i: int) -> str:
         """The red ∂E/∂w label on a link ('' before backward or when not labelled)."""
         link = self.link_item(k, j, i)
-        return "" if link is None or link.tag is None else link.tag.second_text()
+        if link is None or link.tag is None:
+            return ""
+        return link.tag.second_text().replace("\n", " ")  # a line break when presenting
 
     def gradient_path(self, k: int) -> QPainterPath:
         """The red arrows of the links of weights[k] (empty before backward reaches them)."""

@@ -10,16 +10,15 @@ from PySide6.QtWidgets import (
     QGraphicsView,
 )
 
-from bpsim.gui.panels.network.items import (
-    Z_TAG,
-    LinkItem,
-    TagItem,
-)
-from bpsim.gui.panels.network.layout import (
-    _overlaps,
-    _Sizes,
-)
+from bpsim.gui.panels.network.items import Z_TAG, LinkItem, TagItem, upper_normal
+from bpsim.gui.panels.network.layout import _overlaps, _Sizes, secondary_px
 from bpsim.gui.state.session import ParameterKey
+from bpsim.gui.style import palette
+
+#: Where along its line a label may sit, best first.
+FRACTIONS = (0.5, 0.42, 0.58, 0.35, 0.65, 0.28, 0.72, 0.22, 0.78, 0.17, 0.83, 0.12, 0.88)
+#: Every candidate place: a fraction along the line, and the side (−1 below, +1 above).
+CANDIDATES = tuple((f, side) for side in (-1, 1) for f in FRACTIONS)
 
 if TYPE_CHECKING:
     _ViewBase = QGraphicsView
@@ -31,12 +30,89 @@ class LabelsMixin(_ViewBase):
     """Placing link labels and naming parameters."""
 
     def _place_link_tags(self, k: int, gap: list[LinkItem], sizes: _Sizes) -> None:
-        """Label every link of a small gap, placing labels greedily where they cover
-        neither each other, nor a neuron, nor its δ and bias labels (so on a 2-2-2 they
-        end up staggered along the links)."""
+        """Label every link of a small gap. Each label sits beside its line on the side
+        away from its gradient arrow (so no arrow runs under its own label), at the place
+        along the line where it covers least: other labels, neurons with their δ and bias
+        labels, and the other lines and arrows of the gap (so labels move away from the
+        crossings). Greedy first, then a few rounds of moving each to its best place."""
+        obstacles = self._label_obstacles(k, sizes)
+        digits = sizes.digits
+        widest = "−0." + "0" * (digits + 1)
+        margin = palette.MAX_WEIGHT_WIDTH * palette.LINE_SCALE / 2 + 3.0
+        boxes: list[QRectF] = []  # each label's rectangle round (0, 0)
+        tags: list[TagItem] = []
+        for link in gap:
+            key = link.key
+            name = self._weight_symbol(key.k, key.j, key.i)
+            tag = TagItem(sizes.tag_px, key=key)
+            tag.set_lines(f"{name} = {widest}", f"∂E/∂{name} ={self._joiner()}{widest}")
+            boxes.append(tag.rect().adjusted(-3, -2, 3, 2))
+            tags.append(tag)  # (its text stays the widest until the values fill it in)
+        # Candidate centres: along each line, pushed off it by half the label's extent in
+        # that direction (so the rectangle just clears the line): below it, or above it
+        # beyond the gradient arrow, which runs on the upper side.
+        arrow = palette.MAX_GRADIENT_WIDTH * palette.LINE_SCALE + 6.0
+        offsets: list[list[float]] = []
+        places = np.zeros((len(gap), len(CANDIDATES), 2))
+        for n, (link, box) in enumerate(zip(gap, boxes, strict=True)):
+            normal = upper_normal(link.line())
+            half = abs(normal.x()) * box.width() / 2 + abs(normal.y()) * box.height() / 2
+            row: list[float] = []
+            for m, (fraction, side) in enumerate(CANDIDATES):
+                shift = half + margin if side < 0 else -(half + margin + arrow)
+                point = link.point_at(fraction) - normal * shift
+                places[n, m] = (point.x(), point.y())
+                row.append(shift)
+            offsets.append(row)
+        size = np.array([(b.left(), b.top(), b.right(), b.bottom()) for b in boxes])
+        rects = np.concatenate(
+            [places + size[:, None, :2], places + size[:, None, 2:]], axis=2
+        )  # (links, fractions, 4)
+        area = float(np.mean((size[:, 2] - size[:, 0]) * (size[:, 3] - size[:, 1])))
+        walls = np.array([(o.left(), o.top(), o.right(), o.bottom()) for o in obstacles])
+        fs = np.array([f for f, _ in CANDIDATES])
+        upper = np.array([side > 0 for _, side in CANDIDATES], dtype=float)
+        base = np.tile(0.3 * area * (np.abs(fs - 0.5) + 0.3 * upper), (len(gap), 1))
+        base += 8 * _overlaps(rects, walls).sum(axis=2)
+        base += 0.04 * area * _lines_inside(rects, gap, sizes.tag_px / 2)
+        flat = rects.reshape(-1, 4)
+        pair = 10 * _overlaps(flat, flat).reshape(len(gap), len(fs), len(gap), len(fs))
+        chosen_at: list[int] = []
+
+        def costs(n: int) -> np.ndarray:
+            """Label n's cost at each fraction, given where the others are."""
+            total = base[n].copy()
+            for m, g in enumerate(chosen_at):
+                if m != n:
+                    total += pair[n, :, m, g]
+            return total
+
+        for n in range(len(gap)):
+            chosen_at.append(int(np.argmin(costs(n)[: len(fs)])))
+        for _ in range(6):
+            moved = False
+            for n in range(len(gap)):
+                row = costs(n)
+                best = int(np.argmin(row))
+                if row[best] < row[chosen_at[n]] - 1e-9:
+                    chosen_at[n], moved = best, True
+            if not moved:
+                break
+        for link, tag, g, row in zip(gap, tags, chosen_at, offsets, strict=True):
+            tag.setZValue(Z_TAG)
+            link.tag, link.tag_fraction, link.tag_shift = tag, CANDIDATES[g][0], row[g]
+            tag.setPos(link.tag_point())
+            self.scene().addItem(tag)
+
+    def _label_obstacles(self, k: int, sizes: _Sizes) -> list[QRectF]:
+        """What link labels of gap k must not cover: the neurons of both columns, each
+        with its δ label below (and its bias label above, when it has one), the shared
+        bias nodes with their labels, and the output targets."""
         net = self.network
-        delta_h = (sizes.value_px - 2) * 1.4 + 8
-        bias_h = sizes.tag_px * 2.6 + 8
+        delta = TagItem(secondary_px(sizes) if sizes.present else max(sizes.value_px - 2, 8))
+        delta.set_lines("", "δ = −0." + "0" * (sizes.digits + 1))
+        delta_w, delta_h = delta.rect().width(), delta.rect().height() + 6
+        bias_h = secondary_px(sizes) * 2.6 + 8
         obstacles: list[QRectF] = []
         for column in (self._columns[k], self._columns[k + 1]):
             has_bias_tags = (
@@ -47,68 +123,25 @@ class LabelsMixin(_ViewBase):
             for n in column.neurons:
                 rect = n.sceneBoundingRect().adjusted(-6, -6, 6, 6)
                 if column.layer > 0:
-                    rect.adjust(-30 * sizes.zoom, 0, 30 * sizes.zoom, delta_h)  # δ's width
+                    c = rect.center().x()
+                    wide = max(rect.width(), delta_w + 8)
+                    rect = QRectF(c - wide / 2, rect.top(), wide, rect.height() + delta_h)
                 if has_bias_tags:
                     rect.adjust(0, -bias_h, 0, 0)
                 obstacles.append(rect)
-        fractions = (0.5, 0.42, 0.58, 0.35, 0.65, 0.28, 0.72, 0.22, 0.78, 0.17, 0.83, 0.12, 0.88)
-        boxes: list[QRectF] = []  # each label's rectangle round (0, 0)
-        tags: list[TagItem] = []
-        for link in gap:
-            key = link.key
-            name = self._weight_symbol(key.k, key.j, key.i)
-            tag = TagItem(sizes.tag_px, key=key)
-            tag.set_lines(f"{name} = −0.00000", f"∂E/∂{name} = −0.0000·10^−5")  # the widest
-            boxes.append(tag.rect().adjusted(-4, -3, 4, 3))
-            tag.set_lines("", "")
-            tags.append(tag)
+        for node in self._bias_nodes.values():
+            obstacles.append(node.sceneBoundingRect().adjusted(-4, -4, 4, 4))
+        for tag in self._bias_node_tags.values():  # (as wide as they get, for now)
+            obstacles.append(tag.sceneBoundingRect().adjusted(-4, -3, 4, 3))
+        for link in self._links.values():  # the labels of the gaps placed before
+            if link.tag is not None and link.key.k != k:
+                obstacles.append(link.tag.sceneBoundingRect().adjusted(-4, -3, 4, 3))
+        return obstacles
 
-        # Every candidate place of every label as a rectangle (x0, y0, x1, y1), and what
-        # each costs: off-centre, over obstacles, and over each other candidate.
-        fs = np.array(fractions)
-        places = np.array(
-            [[(p.x(), p.y()) for p in map(link.point_at, fractions)] for link in gap]
-        )  # (links, fractions, 2)
-        size = np.array([(b.left(), b.top(), b.right(), b.bottom()) for b in boxes])
-        rects = np.concatenate(
-            [places + size[:, None, :2], places + size[:, None, 2:]], axis=2
-        )  # (links, fractions, 4)
-        walls = np.array([(o.left(), o.top(), o.right(), o.bottom()) for o in obstacles])
-        base = 20 * np.abs(fs - 0.5)[None, :] + 2 * _overlaps(rects, walls).sum(axis=2)
-        flat = rects.reshape(-1, 4)
-        pair = 2 * _overlaps(flat, flat).reshape(len(gap), len(fs), len(gap), len(fs))
-        chosen_at: list[int | None] = [None] * len(gap)
-
-        def costs(n: int) -> np.ndarray:
-            """Label n's cost at each fraction, given where the others are."""
-            total = base[n].copy()
-            for m, g in enumerate(chosen_at):
-                if m != n and g is not None:
-                    total += pair[n, :, m, g]
-            return total
-
-        # Greedy first, then a few rounds of moving each label to its best place given
-        # the others: enough for the handful of links a gap with labels has.
-        for n in range(len(gap)):
-            chosen_at[n] = int(np.argmin(costs(n)))
-        for _ in range(4):
-            moved = False
-            for n in range(len(gap)):
-                row = costs(n)
-                best = int(np.argmin(row))
-                current = chosen_at[n]
-                assert current is not None
-                if row[best] < row[current] - 1e-9:
-                    chosen_at[n], moved = best, True
-            if not moved:
-                break
-        chosen = [None if g is None else fractions[g] for g in chosen_at]
-        for link, tag, fraction in zip(gap, tags, chosen, strict=True):
-            assert fraction is not None
-            tag.setZValue(Z_TAG)
-            tag.setPos(link.point_at(fraction))
-            self.scene().addItem(tag)
-            link.tag, link.tag_fraction = tag, fraction
+    def _joiner(self) -> str:
+        """Between a label's name and its number: a line break when presenting (narrow
+        labels fit between the columns at the large type), else a space."""
+        return "\n" if self._sizes.present else " "
 
     # -- names -----------------------------------------------------------------------
 
@@ -131,3 +164,28 @@ class LabelsMixin(_ViewBase):
         symbol = self._weight_symbol(key.k, key.j, key.i)
         name = net.weight_name(key.k, key.j, key.i)
         return f"weight {name}" if symbol == "w" else f"{symbol} ({name})"
+
+
+def _lines_inside(rects: np.ndarray, gap: list[LinkItem], step: float) -> np.ndarray:
+    """For each candidate rectangle (links, fractions, 4) of link n: how many points of
+    the *other* lines of the gap, and of the arrows beside them, fall inside it."""
+    counts = np.zeros(rects.shape[:2])
+    step = max(step, 4.0)
+    for m, link in enumerate(gap):
+        line = link.line()
+        samples = max(int(line.length() / step), 2)
+        t = np.linspace(0.04, 0.96, samples)
+        p1, p2 = line.p1(), line.p2()
+        xs = p1.x() + (p2.x() - p1.x()) * t
+        ys = p1.y() + (p2.y() - p1.y()) * t
+        normal = upper_normal(line)
+        arrow = 3.0 + palette.MAX_WEIGHT_WIDTH * palette.LINE_SCALE / 2 + 4.0
+        xs = np.concatenate([xs, xs + normal.x() * arrow])
+        ys = np.concatenate([ys, ys + normal.y() * arrow])
+        x0, y0 = rects[..., 0:1], rects[..., 1:2]
+        x1, y1 = rects[..., 2:3], rects[..., 3:4]
+        inside = (xs >= x0) & (xs <= x1) & (ys >= y0) & (ys <= y1)
+        count = inside.sum(axis=-1)
+        count[m] = 0  # its own line is what it labels
+        counts += count
+    return counts

@@ -59,8 +59,11 @@ SHOW_TAIL = 3
 MAX_LABELLED_LINKS = 16
 #: In such crowded gaps only gradients at least this fraction of the largest get arrows.
 DENSE_ARROW_FRACTION = 0.3
-#: Digits shown inside circles and on labels (full precision is in the tooltips).
-DIGITS = 4
+#: Presentation mode's promise: networks of up to this many neurons get primary numbers
+#: (activations, weights, gradients) of at least the cap height it asks for.
+PRESENT_MAX_NEURONS = 12
+#: Cap height over pixel size of the fonts the canvas uses (measured, a little low).
+CAP_RATIO = 0.7
 
 
 def visible_indices(size: int) -> tuple[list[int], list[int]]:
@@ -88,6 +91,8 @@ class _Sizes:
     digits: int  # significant digits inside the circles
     bias_tags: bool  # per-neuron bias values drawn above the neurons
     zoom: float = 1.0  # the window's zoom these sizes include (see zoomed_sizes)
+    present: bool = False  # sized for presentation mode (see presentation_sizes)
+    half_width: float = 0.0  # neurons' half width when wider than high (0: circles)
 
 
 ROOMY = _Sizes(
@@ -99,7 +104,7 @@ ROOMY = _Sizes(
     caption_px=22,
     slot=250,
     gap=400,
-    digits=DIGITS,
+    digits=6,
     bias_tags=True,
 )
 COMPACT = _Sizes(
@@ -111,9 +116,61 @@ COMPACT = _Sizes(
     caption_px=21,
     slot=104,
     gap=400,
-    digits=3,
+    digits=4,
     bias_tags=False,
 )
+
+
+def with_precision(sizes: _Sizes, digits: int) -> _Sizes:
+    """``sizes`` showing ``digits`` significant digits (compact layouts at most 4, their
+    circles are small), with circles large enough for the widest value, its name above
+    and its net input below (grows linearly with the fonts, so a zoom scales it)."""
+    shown = digits if sizes.roomy else min(digits, 4)
+    chars = shown + 3  # a sign, "0" and the point
+    width = 0.56 * chars * sizes.value_px
+    height = sizes.name_px + sizes.value_px + 0.62 * sizes.value_px
+    needed = 0.5 * math.hypot(width, height) + 0.1 * sizes.value_px
+    return replace(sizes, digits=shown, radius=max(sizes.radius, needed))
+
+
+def presentation_sizes(sizes: _Sizes, text: float, rows: int, depth: int, room: QRectF) -> _Sizes:
+    """Sizes for presentation mode with primary numbers ``text`` pixels high, laid out to
+    fill ``room`` (the view, in pixels) so the scene is drawn at about its own size: the
+    rows and columns spread over the room, never closer than the labels need."""
+    sizes = replace(
+        sizes,
+        roomy=True,
+        name_px=round(0.8 * text),
+        value_px=round(text),
+        tag_px=round(text),
+        caption_px=round(0.72 * text),
+        present=True,
+        bias_tags=True,
+    )
+    # Neurons as ellipses round their text (wide and low: rows need height, not width).
+    chars = sizes.digits + 3
+    width = 0.56 * chars * sizes.value_px
+    height = sizes.name_px + sizes.value_px + 0.62 * sizes.value_px
+    r, rx = 0.72 * height + 0.1 * text, 0.72 * width + 0.1 * text
+    # above the top row: a bias label (two lines); below the last: δ and the captions
+    fixed = 2 * r + 3.3 * text + 1.9 * text + 50 + 2 * 30
+    slot = max((room.height() - fixed) / max(rows - 1, 1), 2 * r + 4.0 * text)
+    # right of the outputs: their targets and errors (secondary labels, 24 characters)
+    gap = max((room.width() - 2 * rx - 60 - 11.5 * text) / max(depth, 1), 2 * rx + 9 * text)
+    return replace(sizes, radius=r, half_width=rx, slot=slot, gap=gap)
+
+
+def half_width(sizes: _Sizes) -> float:
+    """Half the width of a neuron (its radius, for circles)."""
+    return sizes.half_width or sizes.radius
+
+
+def secondary_px(sizes: _Sizes) -> int:
+    """Pixel size of secondary labels (biases, targets): smaller when presenting, where
+    the primary numbers get the room."""
+    return round(0.78 * sizes.tag_px) if sizes.present else sizes.tag_px
+
+
 #: Width over height the layout aims for (columns spread out to fill a wide window).
 ASPECT = 1.55
 
@@ -135,8 +192,9 @@ def zoomed_sizes(sizes: _Sizes, zoom: float, base_gap: float | None = None) -> _
         tag_px=round(sizes.tag_px * zoom),
         caption_px=round(sizes.caption_px * zoom),
         # a neuron, its δ and one two-line label of a crossing link, all larger
-        slot=sizes.slot + grow * (2 * sizes.radius + 1.4 * sizes.value_px + 2.6 * sizes.tag_px),
-        gap=max(sizes.gap, (base_gap or sizes.gap) + grow * (2 * sizes.radius + 11 * sizes.tag_px)),
+        # (less than the items grow, so the text grows on screen too)
+        slot=sizes.slot + grow * (sizes.radius + 1.4 * sizes.value_px + 2.6 * sizes.tag_px),
+        gap=max(sizes.gap, (base_gap or sizes.gap) + grow * (sizes.radius + 8 * sizes.tag_px)),
         zoom=sizes.zoom * zoom,
     )
 
@@ -197,12 +255,15 @@ class LayoutMixin(_ViewBase):
         self._dense = []
         self._bias_nodes, self._bias_node_tags, self._bias_links = {}, {}, {}
         self._bias_tags = {}
+        self._target_tags: dict[int, TagItem] = {}
+        self._focus_tags: dict[int, TagItem] = {}
         self._ellipses, self._captions = [], []
         self._sizes = sizes
         self._build_columns(net, sizes)
+        self._build_biases(net, sizes)  # before the links: their labels keep clear of it
         self._build_links(net, sizes, measure)
-        self._build_biases(net, sizes)
         self._build_captions(net, sizes)
+        self._build_targets(net, sizes)
         self._highlight = ColumnHighlight()
         scene.addItem(self._highlight)
         self._marker = SelectionMarker()
@@ -233,6 +294,8 @@ class LayoutMixin(_ViewBase):
                     sizes.radius,
                     sizes.name_px,
                     sizes.value_px,
+                    half_width(sizes),
+                    secondary_px(sizes) if sizes.present else None,
                 )
                 place = neuron_position(view, layer, index)
                 if place is None:
@@ -246,7 +309,6 @@ class LayoutMixin(_ViewBase):
 
     def _build_links(self, net: Network, sizes: _Sizes, measure: bool = False) -> None:
         scene = self.scene()
-        r = sizes.radius
         for k in range(net.depth):
             left, right = self._columns[k], self._columns[k + 1]
             mask = net.masks[k]
@@ -260,7 +322,8 @@ class LayoutMixin(_ViewBase):
                 for i, source in zip(left.indices, left.neurons, strict=True):
                     a, b = source.pos(), target.pos()
                     u = _unit(b - a)
-                    link = LinkItem(ParameterKey(k, j, i), a + u * r, b - u * r)
+                    ends = (a + u * source.edge(u), b - u * target.edge(u))
+                    link = LinkItem(ParameterKey(k, j, i), *ends)
                     if mask is not None and mask[j, i] == 0:
                         link.set_masked(True)
                     scene.addItem(link)
@@ -277,6 +340,12 @@ class LayoutMixin(_ViewBase):
             self._build_bands(left, right)
             if len(gap) <= MAX_LABELLED_LINKS and not measure:  # labels sit on their lines
                 self._place_link_tags(k, gap, sizes)
+            elif not measure:  # one label, for the selected or focused link only
+                tag = TagItem(sizes.tag_px)
+                tag.setZValue(Z_TAG)
+                tag.setVisible(False)
+                scene.addItem(tag)
+                self._focus_tags[k] = tag
 
     def _build_bands(self, left: _Column, right: _Column) -> None:
         """Faint wedges between an ellipsis and the other column: the links not drawn."""
@@ -305,21 +374,28 @@ class LayoutMixin(_ViewBase):
             if layer.bias == "shared":
                 key = ParameterKey(k, 0, bias=True)
                 radius = (16.0 if roomy else 13.0) * sizes.zoom
-                node = BiasNodeItem(key, radius, sizes.tag_px)
+                if sizes.present:
+                    radius = 0.45 * sizes.value_px
+                node = BiasNodeItem(key, radius, secondary_px(sizes))
                 node_y = top - sizes.slot * (0.62 if roomy else 1.0)
+                if sizes.present:  # just above the top row, whatever the rows' spacing
+                    node_y = top - sizes.radius - 0.9 * sizes.value_px
                 node_x = self._columns[k].x + sizes.gap * (0.18 if roomy else 0.25)
                 node.setPos(node_x, node_y)
                 scene.addItem(node)
                 self._bias_nodes[k] = node
-                tag = TagItem(sizes.tag_px, first_color=palette.MUTED_INK, key=key)
+                tag = TagItem(secondary_px(sizes), first_color=palette.MUTED_INK, key=key)
                 tag.setZValue(Z_TAG)
                 scene.addItem(tag)
                 self._bias_node_tags[k] = tag
+                widest = "−0." + "0" * (sizes.digits + 1)  # room for its gradient, later
+                tag.set_lines(f"b = {widest}", f"∂E/∂b ={self._joiner()}{widest}")
+                self._place_bias_tag(k, 0)
                 lines: list[LinkItem] = []
                 for neuron in target.neurons:
                     a, b = QPointF(node_x, node_y), neuron.pos()
                     u = _unit(b - a)
-                    line = LinkItem(key, a + u * radius, b - u * sizes.radius, z=Z_BIAS_LINK)
+                    line = LinkItem(key, a + u * radius, b - u * neuron.edge(u), z=Z_BIAS_LINK)
                     line.setOpacity(0.6)  # a bias matters, but less than the picture's links
                     scene.addItem(line)
                     lines.append(line)
@@ -327,7 +403,7 @@ class LayoutMixin(_ViewBase):
             elif layer.bias == "per_neuron" and sizes.bias_tags:
                 for j in target.indices:
                     key = ParameterKey(k, j, bias=True)
-                    tag = TagItem(sizes.tag_px - 1, first_color=palette.MUTED_INK, key=key)
+                    tag = TagItem(secondary_px(sizes) - 1, first_color=palette.MUTED_INK, key=key)
                     tag.setZValue(Z_TAG)
                     scene.addItem(tag)
                     self._bias_tags[(k, j)] = tag
@@ -365,6 +441,26 @@ class LayoutMixin(_ViewBase):
         self._batch_rect = self._batch_caption.sceneBoundingRect()
         self._batch_caption.setText("")
 
+    def _build_targets(self, net: Network, sizes: _Sizes) -> None:
+        """A label right of each output neuron: its target and its error (out − target),
+        made as wide as they can get so the picture does not shift when they fill in."""
+        last = self._columns[-1]
+        for neuron in last.neurons:
+            tag = TagItem(secondary_px(sizes), first_color=palette.MUTED_INK)
+            tag.setZValue(Z_TAG)
+            tag.set_lines("target = −0.000000", f"out − target ={self._joiner()}−0.0000000")
+            self.scene().addItem(tag)
+            self._target_tags[neuron.index] = tag
+            self._place_target_tag(neuron.index)
+
+    def _place_target_tag(self, index: int) -> None:
+        neuron = self.neuron_item(len(self._columns) - 1, index)
+        tag = self._target_tags.get(index)
+        if neuron is None or tag is None:
+            return
+        rect = tag.rect()
+        tag.setPos(neuron.x() + neuron.half_width + 10 + rect.width() / 2, neuron.y())
+
     # -- dragged neurons ---------------------------------------------------------------
 
     def apply_positions(self) -> None:
@@ -393,34 +489,36 @@ class LayoutMixin(_ViewBase):
 
     def _relink(self, layer: int, index: int) -> None:
         """Lines, labels and bias marks of one neuron follow it to its new place."""
-        r = self._sizes.radius
 
-        def place(link: LinkItem | None, a: QPointF, b: QPointF, ra: float) -> None:
+        def edge(item: NeuronItem | BiasNodeItem, u: QPointF) -> float:
+            return item.edge(u) if isinstance(item, NeuronItem) else item.radius
+
+        def place(link: LinkItem | None, a: NeuronItem | BiasNodeItem, b: NeuronItem) -> None:
             if link is None:
                 return
-            u = _unit(b - a)
-            link.setLine(QLineF(a + u * ra, b - u * r))
+            u = _unit(b.pos() - a.pos())
+            link.setLine(QLineF(a.pos() + u * edge(a, u), b.pos() - u * edge(b, u)))
             if link.tag is not None:
-                link.tag.setPos(link.point_at(link.tag_fraction))
+                link.tag.setPos(link.tag_point())
 
         here = self.neuron_item(layer, index)
         if here is None:
             return
+        if layer == len(self._columns) - 1:
+            self._place_target_tag(index)
         if layer > 0:
             for source in self._columns[layer - 1].neurons:
-                place(
-                    self._links.get((layer - 1, index, source.index)), source.pos(), here.pos(), r
-                )
+                place(self._links.get((layer - 1, index, source.index)), source, here)
             if (layer - 1, index) in self._bias_tags:
                 self._place_bias_tag(layer - 1, index)
             node = self._bias_nodes.get(layer - 1)
             if node is not None:
                 lines = self._bias_links[layer - 1]
                 position = self._columns[layer].indices.index(index)
-                place(lines[position], node.pos(), here.pos(), node.radius)
+                place(lines[position], node, here)
         if layer + 1 < len(self._columns):
             for target in self._columns[layer + 1].neurons:
-                place(self._links.get((layer, target.index, index)), here.pos(), target.pos(), r)
+                place(self._links.get((layer, target.index, index)), here, target)
 
     def _refit_after_move(self) -> None:
         self._restore_selection = True

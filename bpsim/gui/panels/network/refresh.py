@@ -18,15 +18,12 @@ from PySide6.QtWidgets import (
 
 from bpsim.core.network import Trace
 from bpsim.core.trainer import Phase
-from bpsim.gui.panels.network.items import (
-    EllipsisItem,
-    gradient_arrow,
-)
+from bpsim.gui.panels.network.items import EllipsisItem, gradient_arrow, upper_normal
 from bpsim.gui.panels.network.layout import (
     DENSE_ARROW_FRACTION,
-    DIGITS,
     SHOW_HEAD,
     _max_abs,
+    half_width,
 )
 from bpsim.gui.state.session import ParameterKey
 from bpsim.gui.style import palette
@@ -68,6 +65,7 @@ class RefreshMixin(_ViewBase):
         ):
             return  # the values on screen (a new lesson is drawn, then announced)
         self._shown = (net, net.flat.copy())
+        digits = self._sizes.digits
         for k, w in enumerate(net.weights):
             max_abs = _max_abs(w)
             dense = self._dense[k]
@@ -80,7 +78,7 @@ class RefreshMixin(_ViewBase):
                     link.set_weight_pen(palette.weight_pen(value, max_abs))
                 if link.tag is not None:
                     symbol = self._weight_symbol(key.k, key.j, key.i)
-                    link.tag.set_lines(f"{symbol} = {fmt(value, DIGITS)}", link.tag.second_text())
+                    link.tag.set_lines(f"{symbol} = {fmt(value, digits)}", link.tag.second_text())
             b = net.biases[k]
             if k in self._bias_nodes:
                 value = float(b[0])
@@ -89,14 +87,14 @@ class RefreshMixin(_ViewBase):
                     line.set_weight_pen(pen)
                 tag = self._bias_node_tags[k]
                 if tag.set_lines(
-                    f"{self._bias_symbol(k, 0)} = {fmt(value, DIGITS)}", tag.second_text()
+                    f"{self._bias_symbol(k, 0)} = {fmt(value, digits)}", tag.second_text()
                 ):
                     self._place_bias_tag(k, 0)
             for j in self._columns[k + 1].indices:
                 tag = self._bias_tags.get((k, j))
                 if tag is None:
                     continue
-                text = f"{self._bias_symbol(k, j)} = {fmt(float(b[j]), DIGITS)}"
+                text = f"{self._bias_symbol(k, j)} = {fmt(float(b[j]), digits)}"
                 if tag.set_lines(text, tag.second_text()):
                     self._place_bias_tag(k, j)
         trace = self._trace()
@@ -104,6 +102,7 @@ class RefreshMixin(_ViewBase):
             self._draw_gradients(trace)  # the arrows sit beside lines whose widths changed
         if isinstance(self._selected, ParameterKey):
             self._marker.mark(self._item_for_key(self._selected))
+        self._refresh_focus_tags()
 
     def refresh_trace(self) -> None:
         """New activations, deltas or gradients: fills, values, red arrows, highlight."""
@@ -122,13 +121,16 @@ class RefreshMixin(_ViewBase):
             row = trace.a[k][0]
             scale = palette.activation_scale(row, act)
             deltas = trace.delta[k][0] if k > 0 and k >= back_from else None
+            nets = trace.z[k][0] if k > 0 else None
             for neuron in column.neurons:
                 value = float(row[neuron.index])
                 delta = "" if deltas is None else f"δ = {fmt(float(deltas[neuron.index]), digits)}"
+                net_text = "" if nets is None else f"net {fmt(float(nets[neuron.index]), digits)}"
                 neuron.set_state(
-                    palette.activation_color(value, act, scale), fmt(value, digits), delta
+                    palette.activation_color(value, act, scale), fmt(value, digits), delta, net_text
                 )
         self._draw_gradients(trace)
+        self._refresh_targets(trace)
         for k in range(net.depth):
             shown = trace is not None and k + 1 >= back_from
             bias_grads = trace.bias_grads[k] if shown and trace is not None else None
@@ -139,7 +141,7 @@ class RefreshMixin(_ViewBase):
                 second = ""
                 if bias_grads is not None and bias_grads.size:
                     symbol = self._bias_symbol(k, j)
-                    second = f"∂E/∂{symbol} = {fmt(float(bias_grads[j]), DIGITS)}"
+                    second = f"∂E/∂{symbol} ={self._joiner()}{fmt(float(bias_grads[j]), digits)}"
                 if tag.set_lines(tag.first_text(), second):
                     self._place_bias_tag(k, j)
         self._update_highlight(trace)
@@ -153,6 +155,7 @@ class RefreshMixin(_ViewBase):
             # and their arrows and labels cost a tenth of a frame. Drawn again on pause.
             trace = None
         back_from = self._backward_from(trace)
+        digits = self._sizes.digits
         for k, gap in enumerate(self._gap_links):
             path = QPainterPath()
             path.setFillRule(Qt.FillRule.WindingFill)
@@ -182,8 +185,68 @@ class RefreshMixin(_ViewBase):
                 path.closeSubpath()
                 if link.tag is not None:
                     symbol = self._weight_symbol(key.k, key.j, key.i)
-                    link.tag.set_lines(link.tag.first_text(), f"∂E/∂{symbol} = {fmt(g, DIGITS)}")
+                    link.tag.set_lines(
+                        link.tag.first_text(), f"∂E/∂{symbol} ={self._joiner()}{fmt(g, digits)}"
+                    )
             self._gradient_paths[k].setPath(path)
+        self._refresh_focus_tags()
+
+    def _refresh_targets(self, trace: Trace | None) -> None:
+        """Each output's target beside it, and after a forward pass its error
+        (out − target), for the sample whose values are drawn."""
+        if not self._target_tags:
+            return
+        trainer = self.session.trainer
+        digits = self._sizes.digits
+        depth = self.network.depth
+        outputs = None
+        if trace is not None and trace.forward_done >= depth:
+            targets, outputs = trace.targets[0], trace.a[depth][0]
+        else:
+            rows = trainer.next_batch()
+            if len(rows) == 0 or len(trainer.targets) == 0:
+                return
+            targets = trainer.targets[int(rows[0])]
+        for index, tag in self._target_tags.items():
+            if index >= len(targets):
+                continue
+            target = float(targets[index])
+            error = ""
+            if outputs is not None:
+                error = (
+                    f"out − target ={self._joiner()}{fmt(float(outputs[index]) - target, digits)}"
+                )
+            if tag.set_lines(f"target = {fmt(target, digits)}", error):
+                self._place_target_tag(index)
+
+    def _refresh_focus_tags(self) -> None:
+        """In crowded gaps (no label on every link) the selected or focused link alone
+        gets its label: weight, and gradient once backward has reached it."""
+        if not self._focus_tags:
+            return
+        wanted = [key for key in (self._selected, self._focus) if isinstance(key, ParameterKey)]
+        trace = self._trace()
+        back_from = self._backward_from(trace)
+        digits = self._sizes.digits
+        net = self.network
+        for k, tag in self._focus_tags.items():
+            key = next((w for w in wanted if not w.bias and w.k == k), None)
+            link = None if key is None else self.link_item(key.k, key.j, key.i)
+            if key is None or link is None:
+                tag.set_lines("", "")
+                tag.setVisible(False)
+                continue
+            symbol = self._weight_symbol(key.k, key.j, key.i)
+            first = f"{symbol} = {fmt(float(net.weights[k][key.j, key.i]), digits)}"
+            second = ""
+            if trace is not None and k + 1 >= back_from and not self.session.running:
+                g = float(trace.weight_grads[k][key.j, key.i])
+                second = f"∂E/∂{symbol} ={self._joiner()}{fmt(g, digits)}"
+            tag.set_lines(first, second)
+            normal = upper_normal(link.line())
+            rect = tag.rect()
+            shift = abs(normal.x()) * rect.width() / 2 + abs(normal.y()) * rect.height() / 2 + 6
+            tag.setPos(link.point_at(0.5) - normal * shift)
 
     def _place_bias_tag(self, k: int, j: int) -> None:
         """A bias label just above its neuron (or its shared bias node)."""
@@ -229,7 +292,7 @@ class RefreshMixin(_ViewBase):
             self._highlight.cover(None, None)
             return
         column = self._columns[layer]
-        r = self._sizes.radius
+        r = half_width(self._sizes)
         pad_top = 58 if self._sizes.bias_tags else 16
         pad_bottom = 40 if self._sizes.roomy else 30
         rect = QRectF(
