@@ -175,7 +175,9 @@ class ReadoutBar(QToolBar):
 
         body = QWidget(self)
         body.setObjectName("presentation_readout_body")
-        body.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        # Ignored: the readout never holds the window wider than the screen; its fonts
+        # shrink to the width it gets instead (fit)
+        body.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.loss = QLabel("Loss —")
         self.loss.setObjectName("presentation_loss")
         self.loss.setToolTip("The loss of the pass on screen (½ Σ (target − output)² …)")
@@ -291,7 +293,7 @@ class ReadoutBar(QToolBar):
             + mark.horizontalAdvance(WIDEST_NEXT)
             + 2 * 24
             + 2 * 12
-            + 40
+            + 80
         )
 
     def fit(self) -> None:
@@ -302,7 +304,7 @@ class ReadoutBar(QToolBar):
         if self._fitted == (width, zoom_font):
             return
         self._fitted = (width, zoom_font)
-        shrink = min(1.0, max(width - 16, 200) / self._row_width(1.0))
+        shrink = min(1.0, max(width - 16, 200) / (1.1 * self._row_width(1.0)))
         self.loss.setFont(self._font(LOSS_SIZE * shrink, bold=True))
         self.loss.setMinimumWidth(self.loss.fontMetrics().horizontalAdvance(WIDEST_LOSS))
         for label in self.marks.values():

@@ -142,6 +142,8 @@ class ActionsMixin(_ViewBase):
         self._marker.mark(item)
         if key != self._selected:
             self._selected = key
+            self._refresh_focus_tags()
+            self._settle_secondary()
             self.selectionChangedTo.emit(key)
 
     def _item_for_key(self, key: object) -> QGraphicsItem | None:
@@ -221,14 +223,16 @@ class ActionsMixin(_ViewBase):
             return
         key = self.key_at(event.position().toPoint())
         neuron = key if isinstance(key, tuple) and key[:1] == ("neuron",) else None
-        if neuron != getattr(self, "_hovered", None):
+        if neuron != self._hovered:
             self._hovered = neuron
+            self._settle_secondary()
             self.neuronHovered.emit(neuron)
         super().mouseMoveEvent(event)
 
     def leaveEvent(self, event: QEvent) -> None:
-        if getattr(self, "_hovered", None) is not None:
+        if self._hovered is not None:
             self._hovered = None
+            self._settle_secondary()
             self.neuronHovered.emit(None)
         super().leaveEvent(event)
 

@@ -79,6 +79,7 @@ from bpsim.gui.panels.network.layout import (
     _Column,
     _Sizes,
     presentation_sizes,
+    presentation_text_limit,
     visible_indices,
     with_precision,
     zoomed_sizes,
@@ -260,9 +261,11 @@ class NetworkEditor(ActionsMixin, RefreshMixin, LabelsMixin, LayoutMixin, QGraph
         numbers: 24 px on a 1080-pixel-high screen at the presentation zoom (150 %),
         growing with the zoom and shrinking with smaller screens."""
         dpr = self.devicePixelRatioF()
-        height = max(self.window().height(), self.height()) * dpr
+        top = self.window()
+        height = max(top.height(), self.height()) * dpr
+        width = max(top.width(), self.width()) * dpr
         scale = self._zoom / DEFAULT_PRESENTATION_ZOOM
-        return PRESENT_CAP_PX * scale * min(1.0, height / 1080.0)
+        return PRESENT_CAP_PX * scale * min(1.0, height / 1080.0, width / 1920.0)
 
     def _presents_large(self, net: Network) -> bool:
         room = self.viewport().rect()
@@ -281,16 +284,17 @@ class NetworkEditor(ActionsMixin, RefreshMixin, LabelsMixin, LayoutMixin, QGraph
         self._built_room = room
         dpr = self.devicePixelRatioF()
         target = self.presentation_cap() + 0.25
-        text = target / dpr / CAP_RATIO
+        limit = presentation_text_limit(sizes.digits, rows, net.depth, room)
+        text = min(target / dpr / CAP_RATIO, limit)
         for _ in range(6):
             self._build(net, presentation_sizes(sizes, text, rows, net.depth, room))
             self._base_rect = self.scene().itemsBoundingRect()
             self._update_scene_rect()
             self._fit()
             cap = self.primary_cap_height()
-            if cap >= target or cap <= 0:
-                break
-            text *= min(target / cap, 1.6) * 1.01
+            if cap >= target or cap <= 0 or text >= limit:
+                return  # (at the limit: the room gives no more without crowding)
+            text = min(text * min(target / cap, 1.6) * 1.01, limit)
 
     def primary_text_items(self) -> list[QGraphicsSimpleTextItem]:
         """The scene text items of the primary numbers: every neuron's value and every

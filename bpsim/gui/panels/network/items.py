@@ -80,7 +80,18 @@ class TagItem(QGraphicsPathItem):
         self._second.setFont(make_font(pixels, bold=True))
         self._second.setBrush(palette.GRADIENT)
         self._rect = QRectF()
+        self._suppressed = False
         self._layout()
+
+    def set_suppressed(self, suppressed: bool) -> None:
+        """Hide the label even when it has text (a secondary label giving way to the
+        primary numbers); it comes back when no longer suppressed."""
+        if suppressed != self._suppressed:
+            self._suppressed = suppressed
+            self.setVisible(bool(self._first.text() or self._second.text()) and not suppressed)
+
+    def is_suppressed(self) -> bool:
+        return self._suppressed
 
     def first_text(self) -> str:
         return self._first.text()
@@ -107,7 +118,7 @@ class TagItem(QGraphicsPathItem):
 
     def _layout(self) -> None:
         lines = [t for t in (self._first, self._second) if t.text()]
-        self.setVisible(bool(lines))
+        self.setVisible(bool(lines) and not self._suppressed)
         if not lines:
             self._rect = QRectF()
             return

@@ -138,6 +138,50 @@ class LabelsMixin(_ViewBase):
                 obstacles.append(link.tag.sceneBoundingRect().adjusted(-4, -3, 4, 3))
         return obstacles
 
+    def _secondary_tags(self) -> list[tuple[TagItem, object]]:
+        """Every secondary label with what it belongs to: biases (their key), δ (its
+        neuron), targets and errors (their output neuron)."""
+        tags: list[tuple[TagItem, object]] = []
+        for k, tag in self._bias_node_tags.items():
+            tags.append((tag, ParameterKey(k, 0, bias=True)))
+        for (k, j), tag in self._bias_tags.items():
+            tags.append((tag, ParameterKey(k, j, bias=True)))
+        for column in self._columns:
+            for neuron in column.neurons:
+                tags.append((neuron.delta_tag, neuron.key))
+        last = len(self._columns) - 1
+        for index, tag in self._target_tags.items():
+            tags.append((tag, ("neuron", last, index)))
+        return tags
+
+    def _settle_secondary(self) -> None:
+        """When presenting, a secondary label that would cover a primary number (a value
+        in a neuron, a link's label) or an earlier secondary label gives way; it comes
+        back while what it belongs to is selected or under the mouse. Outside
+        presentation mode every label shows."""
+        tags = self._secondary_tags()
+        if not self._sizes.present:
+            for tag, _ in tags:
+                tag.set_suppressed(False)
+            return
+        wanted = {self._selected, self._hovered}
+        taken: list[QRectF] = [
+            link.tag.sceneBoundingRect()
+            for link in self._links.values()
+            if link.tag is not None and link.tag.isVisible()
+        ]
+        for column in self._columns:
+            taken += [n.sceneBoundingRect() for n in column.neurons]
+        for tag, owner in sorted(tags, key=lambda pair: pair[1] not in wanted):
+            if not (tag.first_text() or tag.second_text()):
+                tag.set_suppressed(False)
+                continue
+            rect = tag.sceneBoundingRect()
+            covers = any(rect.intersects(other) for other in taken)
+            tag.set_suppressed(covers and owner not in wanted)
+            if not tag.is_suppressed():
+                taken.append(rect)
+
     def _joiner(self) -> str:
         """Between a label's name and its number: a line break when presenting (narrow
         labels fit between the columns at the large type), else a space."""

@@ -146,6 +146,7 @@ class RefreshMixin(_ViewBase):
                     self._place_bias_tag(k, j)
         self._update_highlight(trace)
         self._update_batch_caption(trace)
+        self._settle_secondary()
 
     def _draw_gradients(self, trace: Trace | None) -> None:
         """Red arrows back along every link whose layer the backward pass has reached,
