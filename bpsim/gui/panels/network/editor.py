@@ -284,10 +284,10 @@ class NetworkEditor(ActionsMixin, RefreshMixin, LabelsMixin, LayoutMixin, QGraph
         self._built_room = room
         dpr = self.devicePixelRatioF()
         target = self.presentation_cap() + 0.25
-        limit = presentation_text_limit(sizes.digits, rows, net.depth, room)
+        limit, spacing = presentation_text_limit(sizes.digits, rows, net.depth, room)
         text = min(target / dpr / CAP_RATIO, limit)
         for _ in range(6):
-            self._build(net, presentation_sizes(sizes, text, rows, net.depth, room))
+            self._build(net, presentation_sizes(sizes, text, rows, net.depth, room, spacing))
             self._base_rect = self.scene().itemsBoundingRect()
             self._update_scene_rect()
             self._fit()

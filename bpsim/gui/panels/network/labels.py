@@ -17,8 +17,9 @@ from bpsim.gui.style import palette
 
 #: Where along its line a label may sit, best first.
 FRACTIONS = (0.5, 0.42, 0.58, 0.35, 0.65, 0.28, 0.72, 0.22, 0.78, 0.17, 0.83, 0.12, 0.88)
-#: Every candidate place: a fraction along the line, and the side (−1 below, +1 above).
-CANDIDATES = tuple((f, side) for side in (-1, 1) for f in FRACTIONS)
+#: Every candidate place: a fraction along the line, the side (−1 below, +1 above) and
+#: how much further off the line, in label heights.
+CANDIDATES = tuple((f, side, far) for far in (0.0, 0.6) for side in (-1, 1) for f in FRACTIONS)
 
 if TYPE_CHECKING:
     _ViewBase = QGraphicsView
@@ -51,15 +52,16 @@ class LabelsMixin(_ViewBase):
         # Candidate centres: along each line, pushed off it by half the label's extent in
         # that direction (so the rectangle just clears the line): below it, or above it
         # beyond the gradient arrow, which runs on the upper side.
-        arrow = palette.MAX_GRADIENT_WIDTH * palette.LINE_SCALE + 6.0
+        arrow = 2.0 * palette.MAX_GRADIENT_WIDTH * palette.LINE_SCALE + 6.0  # its head too
         offsets: list[list[float]] = []
         places = np.zeros((len(gap), len(CANDIDATES), 2))
         for n, (link, box) in enumerate(zip(gap, boxes, strict=True)):
             normal = upper_normal(link.line())
             half = abs(normal.x()) * box.width() / 2 + abs(normal.y()) * box.height() / 2
             row: list[float] = []
-            for m, (fraction, side) in enumerate(CANDIDATES):
+            for m, (fraction, side, far) in enumerate(CANDIDATES):
                 shift = half + margin if side < 0 else -(half + margin + arrow)
+                shift += far * box.height() * (1 if side < 0 else -1)
                 point = link.point_at(fraction) - normal * shift
                 places[n, m] = (point.x(), point.y())
                 row.append(shift)
@@ -70,13 +72,15 @@ class LabelsMixin(_ViewBase):
         )  # (links, fractions, 4)
         area = float(np.mean((size[:, 2] - size[:, 0]) * (size[:, 3] - size[:, 1])))
         walls = np.array([(o.left(), o.top(), o.right(), o.bottom()) for o in obstacles])
-        fs = np.array([f for f, _ in CANDIDATES])
-        upper = np.array([side > 0 for _, side in CANDIDATES], dtype=float)
+        fs = np.array([f for f, _, _ in CANDIDATES])
+        upper = np.array([side > 0 for _, side, _ in CANDIDATES], dtype=float)
+        upper += np.array([far for _, _, far in CANDIDATES])  # (as a small cost, like above)
         base = np.tile(0.3 * area * (np.abs(fs - 0.5) + 0.3 * upper), (len(gap), 1))
         base += 8 * _overlaps(rects, walls).sum(axis=2)
-        base += 0.04 * area * _lines_inside(rects, gap, sizes.tag_px / 2)
+        lines, arrows = _lines_inside(rects, gap, sizes.tag_px / 3)
+        base += area * (0.04 * lines + 0.1 * arrows)  # other lines, and above all arrows
         flat = rects.reshape(-1, 4)
-        pair = 10 * _overlaps(flat, flat).reshape(len(gap), len(fs), len(gap), len(fs))
+        pair = 40 * _overlaps(flat, flat).reshape(len(gap), len(fs), len(gap), len(fs))
         chosen_at: list[int] = []
 
         def costs(n: int) -> np.ndarray:
@@ -89,7 +93,7 @@ class LabelsMixin(_ViewBase):
 
         for n in range(len(gap)):
             chosen_at.append(int(np.argmin(costs(n)[: len(fs)])))
-        for _ in range(6):
+        for _ in range(12):
             moved = False
             for n in range(len(gap)):
                 row = costs(n)
@@ -210,26 +214,34 @@ class LabelsMixin(_ViewBase):
         return f"weight {name}" if symbol == "w" else f"{symbol} ({name})"
 
 
-def _lines_inside(rects: np.ndarray, gap: list[LinkItem], step: float) -> np.ndarray:
+def _lines_inside(
+    rects: np.ndarray, gap: list[LinkItem], step: float
+) -> tuple[np.ndarray, np.ndarray]:
     """For each candidate rectangle (links, fractions, 4) of link n: how many points of
-    the *other* lines of the gap, and of the arrows beside them, fall inside it."""
-    counts = np.zeros(rects.shape[:2])
+    the *other* lines of the gap fall inside it, and how many points of the gradient
+    arrows beside them (the arrow of its own line included: a label above its line must
+    clear it)."""
+    lines = np.zeros(rects.shape[:2])
+    arrows = np.zeros(rects.shape[:2])
     step = max(step, 4.0)
+    x0, y0 = rects[..., 0:1], rects[..., 1:2]
+    x1, y1 = rects[..., 2:3], rects[..., 3:4]
+    reach = palette.MAX_WEIGHT_WIDTH * palette.LINE_SCALE / 2 + 3.0
+    width = palette.MAX_GRADIENT_WIDTH * palette.LINE_SCALE * 2.0  # shaft and head
     for m, link in enumerate(gap):
         line = link.line()
         samples = max(int(line.length() / step), 2)
-        t = np.linspace(0.04, 0.96, samples)
+        t = np.linspace(0.03, 0.97, samples)
         p1, p2 = line.p1(), line.p2()
         xs = p1.x() + (p2.x() - p1.x()) * t
         ys = p1.y() + (p2.y() - p1.y()) * t
         normal = upper_normal(line)
-        arrow = 3.0 + palette.MAX_WEIGHT_WIDTH * palette.LINE_SCALE / 2 + 4.0
-        xs = np.concatenate([xs, xs + normal.x() * arrow])
-        ys = np.concatenate([ys, ys + normal.y() * arrow])
-        x0, y0 = rects[..., 0:1], rects[..., 1:2]
-        x1, y1 = rects[..., 2:3], rects[..., 3:4]
-        inside = (xs >= x0) & (xs <= x1) & (ys >= y0) & (ys <= y1)
-        count = inside.sum(axis=-1)
+        on_line = (xs >= x0) & (xs <= x1) & (ys >= y0) & (ys <= y1)
+        count = on_line.sum(axis=-1)
         count[m] = 0  # its own line is what it labels
-        counts += count
-    return counts
+        lines += count
+        for offset in (reach, reach + width / 3, reach + 2 * width / 3, reach + width):
+            ax, ay = xs + normal.x() * offset, ys + normal.y() * offset
+            inside = (ax >= x0) & (ax <= x1) & (ay >= y0) & (ay <= y1)
+            arrows += inside.sum(axis=-1)
+    return lines, arrows

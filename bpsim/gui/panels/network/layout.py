@@ -133,11 +133,20 @@ def with_precision(sizes: _Sizes, digits: int) -> _Sizes:
     return replace(sizes, digits=shown, radius=max(sizes.radius, needed))
 
 
-#: Free height between two rows of neurons, in pixels of text, when presenting.
-ROW_ROOM = 8.0
+#: How presenting makes room for the labels of crossing links, in pixels of text: free
+#: height between two rows and free width between two columns. Two labels one above the
+#: other between the rows, or (when the columns can be far apart) side by side.
+ROOMS: tuple[tuple[float, float], ...] = ((8.0, 9.0), (4.5, 17.0))
 
 
-def presentation_sizes(sizes: _Sizes, text: float, rows: int, depth: int, room: QRectF) -> _Sizes:
+def presentation_sizes(
+    sizes: _Sizes,
+    text: float,
+    rows: int,
+    depth: int,
+    room: QRectF,
+    spacing: tuple[float, float] = ROOMS[0],
+) -> _Sizes:
     """Sizes for presentation mode with primary numbers ``text`` pixels high, laid out to
     fill ``room`` (the view, in pixels) so the scene is drawn at about its own size: the
     rows and columns spread over the room, never closer than the labels need."""
@@ -159,22 +168,31 @@ def presentation_sizes(sizes: _Sizes, text: float, rows: int, depth: int, room: 
     # above the top row: a bias label (two lines); below the last: δ and the captions
     fixed = 2 * r + 3.3 * text + 1.9 * text + 50 + 2 * 30
     # two three-line labels of crossing links fit one above the other between the rows
-    slot = max((room.height() - fixed) / max(rows - 1, 1), 2 * r + ROW_ROOM * text)
+    row_room, column_room = spacing
+    slot = max((room.height() - fixed) / max(rows - 1, 1), 2 * r + row_room * text)
     # right of the outputs: their targets and errors (secondary labels, 24 characters)
-    gap = max((room.width() - 2 * rx - 60 - 11.5 * text) / max(depth, 1), 2 * rx + 9 * text)
+    gap = max(
+        (room.width() - 2 * rx - 60 - 11.5 * text) / max(depth, 1), 2 * rx + column_room * text
+    )
     return replace(sizes, radius=r, half_width=rx, slot=slot, gap=gap)
 
 
-def presentation_text_limit(digits: int, rows: int, depth: int, room: QRectF) -> float:
+def presentation_text_limit(
+    digits: int, rows: int, depth: int, room: QRectF
+) -> tuple[float, tuple[float, float]]:
     """The largest ``text`` :func:`presentation_sizes` can lay out in ``room`` without
-    pressing the rows or columns closer than their labels need (the same measures)."""
+    pressing the rows or columns closer than their labels need (the same measures), and
+    the spacing of :data:`ROOMS` that gives it."""
     r = 0.72 * 2.42 + 0.1  # per pixel of text
     rx = 0.72 * 0.56 * (digits + 3) + 0.1
-    height_per_text = 2 * r + 5.2 + max(rows - 1, 0) * (2 * r + ROW_ROOM)
-    width_per_text = 2 * rx + 11.5 + depth * (2 * rx + 9.0)
-    return max(
-        min((room.height() - 110) / height_per_text, (room.width() - 60) / width_per_text), 6.0
-    )
+    best = (0.0, ROOMS[0])
+    for row_room, column_room in ROOMS:
+        height_per_text = 2 * r + 5.2 + max(rows - 1, 0) * (2 * r + row_room)
+        width_per_text = 2 * rx + 11.5 + depth * (2 * rx + column_room)
+        limit = min((room.height() - 110) / height_per_text, (room.width() - 60) / width_per_text)
+        if limit > best[0] * 1.02:
+            best = (limit, (row_room, column_room))
+    return max(best[0], 6.0), best[1]
 
 
 def half_width(sizes: _Sizes) -> float:
