@@ -259,13 +259,13 @@ class NetworkEditor(ActionsMixin, RefreshMixin, LabelsMixin, LayoutMixin, QGraph
     def presentation_cap(self) -> float:
         """The cap height, in device pixels, presentation mode promises the primary
         numbers: 24 px on a 1080-pixel-high screen at the presentation zoom (150 %),
-        growing with the zoom and shrinking with smaller screens."""
+        in proportion to the window on any screen, and growing with the zoom."""
         dpr = self.devicePixelRatioF()
         top = self.window()
         height = max(top.height(), self.height()) * dpr
         width = max(top.width(), self.width()) * dpr
         scale = self._zoom / DEFAULT_PRESENTATION_ZOOM
-        return PRESENT_CAP_PX * scale * min(1.0, height / 1080.0, width / 1920.0)
+        return PRESENT_CAP_PX * scale * min(height / 1080.0, width / 1920.0)
 
     def _presents_large(self, net: Network) -> bool:
         room = self.viewport().rect()
