@@ -9,8 +9,14 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QFontMetricsF, QPainterPath
-from PySide6.QtWidgets import QGraphicsSimpleTextItem, QToolTip
+from PySide6.QtGui import QAction, QFontMetricsF, QPainterPath
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QGraphicsSimpleTextItem,
+    QMainWindow,
+    QMenu,
+    QToolTip,
+)
 from pytestqt.qtbot import QtBot
 
 from bpsim.core.trainer import Phase
@@ -18,8 +24,10 @@ from bpsim.gui import MainWindow
 from bpsim.gui.panels.chain_rule_strip import chain_rule, focus_from_view
 from bpsim.gui.panels.network.editor import NetworkEditor
 from bpsim.gui.panels.network.items import LinkItem, gradient_arrow
-from bpsim.gui.state.session import ParameterKey
+from bpsim.gui.services.presentation import PresentationMode
+from bpsim.gui.state.session import ParameterKey, Session
 from bpsim.gui.style import palette
+from bpsim.gui.style.appearance import Appearance
 from bpsim.lessons.examples import find_example
 from bpsim.lessons.files import trainer_from_lesson_file
 
@@ -350,3 +358,68 @@ def test_crowded_gaps_label_only_the_selected_or_focused_link(qtbot: QtBot) -> N
     assert not tag.isVisible()
     assert editor._focus_tags[2].isVisible()
     assert editor._focus_tags[2].first_text().startswith("w = ")
+
+
+# -- presentation mode is given a Host, not the window ---------------------------------------
+
+
+class FakeHost:
+    """The smallest window a feature can be given (bpsim.gui.host.Host): a QMainWindow
+    with a session, a View menu, actions by name and docks by name."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self.window = QMainWindow()
+        self._menu = self.window.menuBar().addMenu("&View")
+        self._actions: dict[str, QAction] = {}
+        self.statuses: list[str] = []
+        for name, slot in (("forward", session.forward), ("backward", session.backward)):
+            action = QAction(name, self.window)
+            action.setObjectName(name)
+            action.triggered.connect(slot)
+            self._actions[name] = action
+
+    @property
+    def session(self) -> Session:
+        return self._session
+
+    def main_window(self) -> QMainWindow:
+        return self.window
+
+    def menu(self, name: str) -> QMenu:
+        return self._menu
+
+    def action(self, name: str) -> QAction | None:
+        return self._actions.get(name)
+
+    def add_actions(self, actions: dict[str, QAction]) -> None:
+        self._actions.update(actions)
+        self.window.addActions(list(actions.values()))
+
+    def dock(self, name: str) -> QDockWidget | None:
+        return self.window.findChild(QDockWidget, f"{name}_dock")
+
+    def show_status(self, text: str) -> None:
+        self.statuses.append(text)
+
+    def status_text(self) -> str:
+        return f"Loss {self._session.trainer.trace.loss:.6f}" if self._session.trainer.trace else ""
+
+
+def test_presentation_mode_works_with_any_host(qtbot: QtBot, session: Session) -> None:
+    host = FakeHost(session)
+    qtbot.addWidget(host.window)
+    presentation = PresentationMode(host, Appearance(host.window))  # type: ignore[arg-type]
+    assert host.menu("view").actions()  # its actions are in the host's View menu
+    host.window.resize(1024, 768)
+    host.window.show()
+    presentation.enter(full_screen=False)
+    assert presentation.readout.isVisible()
+    assert presentation.next_text() == "Press PgDown: forward"
+    assert presentation.next_phase()
+    assert session.trainer.phase is Phase.FORWARDED
+    assert presentation.readout.loss.text() == "Loss 0.184979"
+    assert not presentation.previous_phase()  # this host has no rewind: said, not raised
+    assert host.statuses == ["Stepping back needs the rewind, which this window lacks"]
+    presentation.leave()
+    assert not presentation.readout.isVisible()
