@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QFontMetricsF, QPainterPath
 from PySide6.QtWidgets import (
     QDockWidget,
     QGraphicsSimpleTextItem,
+    QLabel,
     QMainWindow,
     QMenu,
     QToolTip,
@@ -423,3 +424,21 @@ def test_presentation_mode_works_with_any_host(qtbot: QtBot, session: Session) -
     assert host.statuses == ["Stepping back needs the rewind, which this window lacks"]
     presentation.leave()
     assert not presentation.readout.isVisible()
+
+
+def test_softmax_with_cross_entropy_shows_delta_times_input(qtbot: QtBot) -> None:
+    """The output δ comes from loss and softmax together (out − target): two factors,
+    and no label of the three-factor form is left behind."""
+    window = _window(qtbot, "digits")  # (64 inputs: not laid out for the room)
+    window.show()
+    window.presentation.enter(full_screen=False)
+    window.resize(1920, 1080)
+    _step(qtbot, window, "forward", "backward")
+    strip = window.chain_rule
+    assert len(strip.numbers) == 2
+    assert strip.symbols[0].text().startswith("δ(")
+    shown = [label for label in strip.findChildren(QLabel) if label.isVisible()]
+    assert len(shown) == 2 * 2 + 2 + 3 + 1  # symbols, numbers, lhs and result, signs, note
+    trainer = window.session.trainer
+    rule = chain_rule(trainer, strip.focus_key())
+    assert rule.product == pytest.approx(rule.factors[0].value * rule.factors[1].value)

@@ -234,7 +234,10 @@ class ChainRuleStrip(QWidget):
             return
         for label in self.symbols + self.numbers + self.signs:
             self._grid.removeWidget(label)
+            label.hide()  # at once: deleteLater waits for the event loop
             label.deleteLater()
+        for label in (self.lhs, self.result, self.note):
+            self._grid.removeWidget(label)
         self.symbols, self.numbers, self.signs = [], [], []
         column = 0
         self._grid.addWidget(self.lhs, 1, column)

@@ -159,15 +159,10 @@ class LabelsMixin(_ViewBase):
         return tags
 
     def _settle_secondary(self) -> None:
-        """When presenting, a secondary label that would cover a primary number (a value
-        in a neuron, a link's label) or an earlier secondary label gives way; it comes
-        back while what it belongs to is selected or under the mouse. Outside
-        presentation mode every label shows."""
+        """A secondary label that would cover a primary number (a value in a neuron, a
+        link's label) or an earlier secondary label gives way; it comes back while what
+        it belongs to is selected or under the mouse (its tooltip always has it)."""
         tags = self._secondary_tags()
-        if not self._sizes.present:
-            for tag, _ in tags:
-                tag.set_suppressed(False)
-            return
         wanted = {self._selected, self._hovered}
         taken: list[QRectF] = [
             link.tag.sceneBoundingRect()
