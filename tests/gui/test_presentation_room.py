@@ -437,8 +437,12 @@ def test_softmax_with_cross_entropy_shows_delta_times_input(qtbot: QtBot) -> Non
     strip = window.chain_rule
     assert len(strip.numbers) == 2
     assert strip.symbols[0].text().startswith("δ(")
-    shown = [label for label in strip.findChildren(QLabel) if label.isVisible()]
-    assert len(shown) == 2 * 2 + 2 + 3 + 1  # symbols, numbers, lhs and result, signs, note
+
+    def shown() -> int:
+        return len([label for label in strip.findChildren(QLabel) if label.isVisible()])
+
+    # symbols and numbers, lhs and result, the signs (=, ×, =) and the note
+    qtbot.waitUntil(lambda: shown() == 2 * 2 + 2 + 3 + 1)
     trainer = window.session.trainer
     rule = chain_rule(trainer, strip.focus_key())
     assert rule.product == pytest.approx(rule.factors[0].value * rule.factors[1].value)
