@@ -137,6 +137,13 @@ class LabelsMixin(_ViewBase):
             obstacles.append(node.sceneBoundingRect().adjusted(-4, -4, 4, 4))
         for tag in self._bias_node_tags.values():  # (as wide as they get, for now)
             obstacles.append(tag.sceneBoundingRect().adjusted(-4, -3, 4, 3))
+        # the layer captions under the columns (built later: where they will be)
+        bottom = max(max(c.ys[-1], *(n.y() for n in c.neurons)) for c in self._columns)
+        bottom += sizes.radius + (50 if sizes.roomy else 34)
+        left = self._columns[0].x - 2 * sizes.gap
+        obstacles.append(
+            QRectF(left, bottom - 4, 5 * sizes.gap * len(self._columns), 2.0 * sizes.caption_px)
+        )
         for link in self._links.values():  # the labels of the gaps placed before
             if link.tag is not None and link.key.k != k:
                 obstacles.append(link.tag.sceneBoundingRect().adjusted(-4, -3, 4, 3))
