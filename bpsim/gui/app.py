@@ -94,8 +94,9 @@ def make_application() -> QApplication:
     return app
 
 
-def run_app(path: str | Path | None = None) -> int:
-    """Open the window on ``path`` (or the default example) and run until it closes."""
+def run_app(path: str | Path | None = None, present: bool = False) -> int:
+    """Open the window on ``path`` (or the default example) and run until it closes;
+    ``present``: straight into presentation mode (``bpsim --present``)."""
     from bpsim.gui.shell.main_window import MainWindow
 
     app = make_application()
@@ -106,7 +107,9 @@ def run_app(path: str | Path | None = None) -> int:
         settings = Settings.open()
         settings.attach(window)  # layout, theme, zoom, presentation, recent files
         window.show()
-        if not settings.tour_shown:  # the first start: the tour of the three panels
+        if present:
+            window.presentation.enter()
+        elif not settings.tour_shown:  # the first start: the tour of the three panels
             settings.tour_shown = True
             window.help.start_tour_soon()
         code = int(app.exec())

@@ -122,8 +122,8 @@ def test_forward_shows_values_and_fills(session: Session, editor: NetworkEditor)
     before = (h1.fill(), y1.fill())
     assert before[0] == palette.NEUTRAL_FILL
     session.forward()
-    assert editor.value_text(1, 0) == "0.5384"
-    assert editor.value_text(2, 0) == "0.6337"
+    assert editor.value_text(1, 0) == "0.538424"  # the worksheet's six digits
+    assert editor.value_text(2, 0) == "0.63371"
     assert editor.value_text(0, 0) == "0.95"
     assert (h1.fill(), y1.fill()) != before
     assert y1.fill() == palette.activation_color(session.trainer.trace.a[2][0, 0], "sigmoid")
@@ -135,9 +135,8 @@ def test_backward_shows_gradients_and_deltas(session: Session, editor: NetworkEd
     session.forward()
     assert editor.gradient_path(1).isEmpty()
     assert session.backward()
-    assert editor.gradient_text(1, 0, 0) == "∂E/∂w5 = 0.07295"
-    assert "0.07295" in editor.gradient_text(1, 0, 0)
-    assert editor.delta_text(2, 0).startswith("δ = 0.1355")
+    assert editor.gradient_text(1, 0, 0) == "∂E/∂w5 = 0.072952"
+    assert editor.delta_text(2, 0).startswith("δ = 0.13549")
     assert editor.delta_text(0, 0) == ""  # inputs have no delta
     assert not editor.gradient_path(0).isEmpty() and not editor.gradient_path(1).isEmpty()
     assert "∂E/∂b2" in editor.bias_text(1)
@@ -153,7 +152,7 @@ def test_update_shows_new_weights(session: Session, editor: NetworkEditor) -> No
     expected = palette.weight_pen(float(w[0, 0]), float(np.abs(w).max()))
     assert link.current_pen().widthF() == pytest.approx(expected.widthF())
     assert link.current_pen().widthF() != pytest.approx(old_width)
-    assert editor.weight_text(1, 0, 0) == "w5 = 0.1793"
+    assert editor.weight_text(1, 0, 0) == "w5 = 0.17927"
 
 
 def test_layer_by_layer_highlights_the_layer_being_computed(
@@ -162,7 +161,7 @@ def test_layer_by_layer_highlights_the_layer_being_computed(
     assert editor.highlighted_layer() is None
     session.forward_layer()
     assert editor.highlighted_layer() == 1
-    assert editor.value_text(1, 0) == "0.5384"
+    assert editor.value_text(1, 0) == "0.538424"
     assert editor.value_text(2, 0) == ""  # not computed yet
     session.forward_layer()
     assert editor.highlighted_layer() == 2

@@ -1,21 +1,27 @@
 """Presentation mode: bpsim in front of a class.
 
-F11 (or View ▸ Presentation mode) fills the screen, switches to the presentation theme
-and zoom (high contrast and 150 % unless the teacher chose others while presenting; both
-are remembered), hides the menu bar and the status bar, and shows a large readout at the
-bottom: the current loss, where the step stands (✓ forward → ✓ backward → ▶ update), the
-epoch, step and sample, and, switchable with K, a legend of the keys. A presentation
-clicker sends Page Down and Page Up: Page Down takes the next phase (forward, backward,
-update, forward …), Page Up steps back through them with the rewind, when the window has
-one. Esc or F11 leaves, and everything is as it was before.
+F11 (or View ▸ Presentation mode, or ``bpsim --present``) fills the screen, switches to
+the presentation theme and zoom (high contrast and 150 % unless the teacher chose others
+while presenting; both are remembered) and lays the window out for the room: the network
+takes most of the screen (its primary numbers sized for the back row), the chain-rule
+strip of the focus weight runs under it, and a large readout at the bottom shows the
+loss, where the step stands (✓ forward → ✓ backward → ▶ update), what Page Down does
+next, the epoch, step and sample, and, switchable with K, a legend of the keys. Menus,
+status bar, toolbars and the other panels are put away. A presentation clicker sends
+Page Down and Page Up: Page Down takes the next phase (forward, backward, update,
+forward …), or, with V (reveal) on, first shows the chain rule's factors one by one;
+Page Up steps back with the rewind, when the window has one. Esc or F11 leaves, and
+everything is as it was before.
 
 The readout is a thin view: it shows the window's own status text (the same words as
-the status bar) and the trainer's phase; it computes nothing.
+the status bar) and the trainer's phase; it computes nothing. The mode is given the
+window as a :class:`~bpsim.gui.host.Host`, and finds the editor and the strip by their
+dock names (``network_editor``, ``chain_rule_strip``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QFont, QFontMetrics, QKeyEvent, QKeySequence, QResizeEvent
@@ -23,6 +29,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
     QLabel,
+    QMainWindow,
     QMenu,
     QSizePolicy,
     QToolBar,
@@ -38,11 +45,10 @@ from bpsim.gui.style.appearance import (
     make_action,
     nearest_zoom,
     qcolor,
-    view_menu,
 )
 
 if TYPE_CHECKING:
-    from bpsim.gui.shell.main_window import MainWindow
+    from bpsim.gui.host import Host
 
 #: Object names a rewind feature may give its "step back one phase" action; Page Up
 #: triggers the first one the window has (see :meth:`PresentationMode.previous_phase`).
@@ -70,6 +76,7 @@ LEGEND: tuple[tuple[str, str], ...] = (
     ("reset", "reset"),
     ("zoom", "zoom"),
     ("key_legend", "keys"),
+    ("reveal_factors", "reveal"),
     ("presentation", "leave"),
 )
 #: Phase texts the three marks already say.
@@ -81,10 +88,33 @@ POSITION_SIZE = 1.15
 LEGEND_SIZE = 1.0
 #: The widest loss the readout makes room for (so the marks never shift as it changes).
 WIDEST_LOSS = "Loss 0.000000·10⁻⁰⁰"
+#: The widest "what comes next" text.
+WIDEST_NEXT = "Press PgDown: next factor"
 
 
-#: Docks closed while presenting (they return when presenting ends).
-PANELS_HIDDEN_WHEN_PRESENTING = ("inspector_dock",)
+#: The panels presentation mode keeps (by dock name); every other dock and toolbar is put
+#: away while presenting and comes back when presenting ends.
+PANELS_KEPT_WHEN_PRESENTING = ("network_editor", "chain_rule_strip")
+#: The smallest window presentation mode needs: it fits a 1024×768 projector.
+PRESENTATION_MINIMUM = (1024, 768)
+
+
+class PresentingEditor(Protocol):
+    """What presentation mode asks of the network editor."""
+
+    def set_presentation(self, on: bool) -> None: ...
+
+
+class RevealingStrip(Protocol):
+    """What presentation mode asks of the chain-rule strip."""
+
+    def hidden_count(self) -> int: ...
+
+    def reveal_next(self) -> bool: ...
+
+    def revealing(self) -> bool: ...
+
+    def set_revealing(self, on: bool) -> None: ...
 
 
 def phase_states(phase: Phase, running: bool) -> dict[str, str]:
@@ -124,9 +154,11 @@ def split_status(text: str) -> tuple[str, str, str]:
 
 
 class ReadoutBar(QToolBar):
-    """The large readout along the bottom of the window in presentation mode."""
+    """The large readout along the bottom of the window in presentation mode: the loss,
+    the phase marks and what Page Down does next on one line; where the step stands and
+    the legend of keys below."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow) -> None:
         super().__init__("Presentation readout", window)
         self.setObjectName("presentation_readout")
         self.setMovable(False)
@@ -143,13 +175,19 @@ class ReadoutBar(QToolBar):
 
         body = QWidget(self)
         body.setObjectName("presentation_readout_body")
-        body.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        # Ignored: the readout never holds the window wider than the screen; its fonts
+        # shrink to the width it gets instead (fit)
+        body.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.loss = QLabel("Loss —")
         self.loss.setObjectName("presentation_loss")
         self.loss.setToolTip("The loss of the pass on screen (½ Σ (target − output)² …)")
         self.phase = QLabel("")
         self.phase.setObjectName("presentation_phase")
         self.phase.setToolTip("Where the step stands")
+        self.next = QLabel("")
+        self.next.setObjectName("presentation_next")
+        self.next.setToolTip("What the next press of Page Down (a clicker's forward) does")
+        self.next.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.marks: dict[str, QLabel] = {}
         marks = QHBoxLayout()
         marks.setSpacing(6)
@@ -167,7 +205,6 @@ class ReadoutBar(QToolBar):
             self.marks[name] = mark
         self.position = QLabel("")
         self.position.setObjectName("presentation_position")
-        self.position.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         # takes the room left and never widens the window (a long batch text is cut)
         self.position.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.position.setToolTip("Epoch, step and the sample or batch in use")
@@ -176,26 +213,34 @@ class ReadoutBar(QToolBar):
         self.legend.setWordWrap(True)
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setToolTip("The keys of presentation mode (K hides this line)")
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         top = QHBoxLayout()
         top.setSpacing(24)
         top.addWidget(self.loss)
         top.addSpacing(12)
         top.addLayout(marks)
-        top.addWidget(self.phase)
-        top.addWidget(self.position, 1)
+        top.addSpacing(12)
+        top.addWidget(self.next, 1)
+        second = QHBoxLayout()
+        second.setSpacing(24)
+        second.addWidget(self.phase)
+        second.addWidget(self.position, 1)
         column = QVBoxLayout(body)
         column.setContentsMargins(12, 6, 12, 6)
         column.setSpacing(4)
         column.addLayout(top)
+        column.addLayout(second)
         column.addWidget(self.legend)
         self.addWidget(body)
 
-    def show_state(self, status: str, states: dict[str, str]) -> None:
+    def show_state(self, status: str, states: dict[str, str], next_text: str = "") -> None:
         loss, phase, position = split_status(status)
         self.loss.setText(loss)
         self.phase.setText("" if phase in SHOWN_BY_MARKS else phase)
+        self.phase.setVisible(bool(self.phase.text()))
         self.position.setText(position)
+        self.next.setText(next_text)
         for name in PHASES:
             state = states[name]
             prefix = {"done": "✓ ", "next": "▶ ", "doing": "… "}.get(state, "")
@@ -239,18 +284,16 @@ class ReadoutBar(QToolBar):
         """How wide the top row is at ``shrink`` times the full size (widest loss)."""
         loss = QFontMetrics(self._font(LOSS_SIZE * shrink, bold=True))
         mark = QFontMetrics(self._font(PHASE_SIZE * shrink, bold=True))
-        position = QFontMetrics(self._font(POSITION_SIZE * shrink))
         marks = sum(mark.horizontalAdvance(f"✓ {name}") + 26 for name in PHASES)
         arrows = 2 * (mark.horizontalAdvance("→") + 12)
         return (
             loss.horizontalAdvance(WIDEST_LOSS)
             + marks
             + arrows
-            + mark.horizontalAdvance("forward, layer 1 of 2 done")
-            + position.horizontalAdvance("Epoch 1 · Step 1 · Sample 1 (of 4)")
-            + 3 * 24
-            + 12
-            + 40
+            + mark.horizontalAdvance(WIDEST_NEXT)
+            + 2 * 24
+            + 2 * 12
+            + 80
         )
 
     def fit(self) -> None:
@@ -261,12 +304,13 @@ class ReadoutBar(QToolBar):
         if self._fitted == (width, zoom_font):
             return
         self._fitted = (width, zoom_font)
-        shrink = min(1.0, max(width - 16, 200) / self._row_width(1.0))
+        shrink = min(1.0, max(width - 16, 200) / (1.1 * self._row_width(1.0)))
         self.loss.setFont(self._font(LOSS_SIZE * shrink, bold=True))
         self.loss.setMinimumWidth(self.loss.fontMetrics().horizontalAdvance(WIDEST_LOSS))
-        self.phase.setFont(self._font(PHASE_SIZE * shrink))
         for label in self.marks.values():
             label.setFont(self._font(PHASE_SIZE * shrink, bold=True))
+        self.next.setFont(self._font(PHASE_SIZE * shrink, bold=True))
+        self.phase.setFont(self._font(POSITION_SIZE * shrink))
         self.position.setFont(self._font(POSITION_SIZE * shrink))
         self.legend.setFont(self._font(LEGEND_SIZE * max(shrink, 0.8)))
 
@@ -276,14 +320,17 @@ class ReadoutBar(QToolBar):
 
 
 class PresentationMode(QObject):
-    """Presentation mode of one window: ``toggled(bool)`` when it starts or ends,
-    ``preferencesChanged`` when its theme, zoom or legend choice changes (for saving)."""
+    """Presentation mode of one window (given as a :class:`~bpsim.gui.host.Host`):
+    ``toggled(bool)`` when it starts or ends, ``preferencesChanged`` when its theme,
+    zoom or legend choice changes (for saving)."""
 
     toggled = Signal(bool)
     preferencesChanged = Signal()
 
-    def __init__(self, window: MainWindow, appearance: Appearance) -> None:
+    def __init__(self, host: Host, appearance: Appearance) -> None:
+        window = host.main_window()
         super().__init__(window)
+        self.host = host
         self.window = window
         self.appearance = appearance
         self._active = False
@@ -293,6 +340,7 @@ class PresentationMode(QObject):
         self._geometry = QByteArray()
         self._layout = QByteArray()
         self._state = Qt.WindowState.WindowNoState
+        self._minimum = window.minimumSize()
         self._hidden: list[QWidget] = []
         self.readout = ReadoutBar(window)
         window.addToolBar(Qt.ToolBarArea.BottomToolBarArea, self.readout)
@@ -300,7 +348,7 @@ class PresentationMode(QObject):
         self.readout.hide()
         self.actions = self._make_actions()
         appearance.changed.connect(self._remember_appearance)
-        session = window.session
+        session = host.session
         for signal in (session.stateChanged, session.phaseFinished, session.lessonReplaced):
             signal.connect(self.refresh)
         window.installEventFilter(self)
@@ -315,8 +363,9 @@ class PresentationMode(QObject):
                 w,
                 "presentation",
                 "&Presentation mode",
-                "Presentation mode: full screen, high contrast, large text, a big readout of "
-                "loss and phase; Page Down and Page Up step through the phases",
+                "Presentation mode: full screen, high contrast, the network large with the "
+                "chain rule under it and a big readout of loss and phase; Page Down and "
+                "Page Up step through the phases",
                 ["F11", "F5"],
                 self.toggle,
                 checkable=True,
@@ -348,19 +397,27 @@ class PresentationMode(QObject):
                 self.toggle_legend,
                 checkable=True,
             ),
+            "reveal_factors": make_action(
+                w,
+                "reveal_factors",
+                "&Reveal factors one by one",
+                "After a backward pass, Page Down shows the chain rule's factors one at a "
+                "time before going on to the update (in presentation mode)",
+                "V",
+                self.toggle_reveal,
+                checkable=True,
+            ),
         }
         actions["key_legend"].setChecked(self._legend)
         # Page Up/Down belong to the table's scrolling outside presentation mode.
         actions["next_phase"].setEnabled(False)
         actions["previous_phase"].setEnabled(False)
-        for action in actions.values():
-            w.addAction(action)
-        w.action_map.update(actions)
-        menu = view_menu(w)
-        if menu is not None:
-            menu.addSeparator()
-            for name in ("presentation", "key_legend", "next_phase", "previous_phase"):
-                menu.addAction(actions[name])
+        self.host.add_actions(actions)
+        menu = self.host.menu("view")
+        menu.addSeparator()
+        for name in ("presentation", "key_legend", "reveal_factors", "next_phase"):
+            menu.addAction(actions[name])
+        menu.addAction(actions["previous_phase"])
         return actions
 
     # -- state -------------------------------------------------------------------------
@@ -402,6 +459,20 @@ class PresentationMode(QObject):
             self._normal = current
         self.preferencesChanged.emit()
 
+    # -- the panels it works with ------------------------------------------------------
+
+    def _panel(self, name: str) -> QWidget | None:
+        dock = self.host.dock(name)
+        return None if dock is None else dock.widget()
+
+    def editor(self) -> PresentingEditor | None:
+        panel = self._panel("network_editor")
+        return panel if hasattr(panel, "set_presentation") else None  # type: ignore[return-value]
+
+    def strip(self) -> RevealingStrip | None:
+        panel = self._panel("chain_rule_strip")
+        return panel if hasattr(panel, "reveal_next") else None  # type: ignore[return-value]
+
     # -- entering and leaving ----------------------------------------------------------
 
     def toggle(self) -> None:
@@ -412,45 +483,72 @@ class PresentationMode(QObject):
 
     def enter(self, full_screen: bool = True) -> None:
         """Start presenting (``full_screen`` False: keep the window's size, as the
-        screenshots do)."""
+        screenshots do). Works at any time after the window is built, also right after
+        it is shown (``bpsim --present``)."""
         if self._active:
             self.actions["presentation"].setChecked(True)
             return
         w = self.window
         self._geometry = w.saveGeometry()
         self._state = w.windowState()
-        self._layout = w.saveState()  # panels closed for the class come back afterwards
+        self._layout = w.saveState()  # panels and toolbars put away come back afterwards
+        self._minimum = w.minimumSize()
         self._active = True
         self._keep_menu_keys()
         self._hidden = [bar for bar in (w.menuBar(), w.statusBar()) if bar.isVisible()]
         for bar in (w.menuBar(), w.statusBar()):
             bar.hide()
-        # The class reads the network from afar: give it the whole left column. Docks
-        # for the desk (the inspector) come back on leaving (the saved layout) and can
-        # be reopened from View at any time.
-        for name in PANELS_HIDDEN_WHEN_PRESENTING:
-            dock = w.findChild(QDockWidget, name)
-            if dock is not None and not dock.isHidden():  # hidden, not just off screen
-                dock.hide()
+        self._lay_out_for_the_room()
         self.readout.show()
         self.actions["presentation"].setChecked(True)
         self.actions["next_phase"].setEnabled(True)
         self.actions["previous_phase"].setEnabled(True)
         self.appearance.set(*self._presenting)
+        editor = self.editor()
+        if editor is not None:
+            editor.set_presentation(True)
         self._update_legend()
         self.refresh()
         if full_screen:
             w.showFullScreen()
         self.toggled.emit(True)
 
+    def _lay_out_for_the_room(self) -> None:
+        """The network and the chain-rule strip only, docked; every other panel and the
+        toolbars put away (the saved layout brings them back)."""
+        w = self.window
+        for dock in w.findChildren(QDockWidget):
+            name = dock.objectName().removesuffix("_dock")
+            if name in PANELS_KEPT_WHEN_PRESENTING:
+                dock.setFloating(False)
+                dock.setTitleBarWidget(QWidget(dock))  # no title: more room for the class
+                dock.show()
+            elif not dock.isHidden():
+                dock.hide()
+        strip = self.host.dock("chain_rule_strip")
+        if strip is not None:
+            w.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, strip)
+        for bar in w.findChildren(QToolBar):
+            if bar is not self.readout and not bar.isHidden():
+                bar.hide()
+        w.setMinimumSize(0, 0)
+
     def leave(self) -> None:
-        """Back to the window as it was: theme, zoom, size, menu and status bar."""
+        """Back to the window as it was: theme, zoom, size, panels, menu and status bar."""
         if not self._active:
             self.actions["presentation"].setChecked(False)
             return
         w = self.window
         self._active = False
+        editor = self.editor()
+        if editor is not None:
+            editor.set_presentation(False)
+        for name in PANELS_KEPT_WHEN_PRESENTING:
+            dock = self.host.dock(name)
+            if dock is not None:
+                dock.setTitleBarWidget(None)
         w.restoreState(self._layout)
+        w.setMinimumSize(self._minimum)
         self.readout.hide()
         for bar in self._hidden:
             bar.show()
@@ -493,22 +591,49 @@ class PresentationMode(QObject):
     # -- the clicker -------------------------------------------------------------------
 
     def next_phase(self) -> bool:
-        """Take the next phase of the step (pause first if training is running).
-        Returns whether something happened."""
-        session = self.window.session
+        """Reveal the chain rule's next factor (reveal on, after a backward pass), else
+        take the next phase of the step (pause first if training is running). Returns
+        whether something happened."""
+        session = self.host.session
         if session.running:
-            self.window.action_map["run"].trigger()  # pause
+            run = self.host.action("run")
+            if run is not None:
+                run.trigger()  # pause
             return True
-        action = self.window.action_map[NEXT_PHASE[session.trainer.phase]]
-        if not action.isEnabled():
+        strip = self.strip()
+        if strip is not None and strip.hidden_count() > 0:
+            strip.reveal_next()
+            self.refresh()
+            return True
+        action = self.host.action(NEXT_PHASE[session.trainer.phase])
+        if action is None or not action.isEnabled():
             return False
         action.trigger()
         return True
 
+    def next_text(self) -> str:
+        """What Page Down does next, as the readout says it: "Press PgDown: backward"."""
+        action = self.actions["next_phase"]
+        key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText) or "Page Down"
+        session = self.host.session
+        if session.running:
+            return f"Press {key}: pause"
+        strip = self.strip()
+        if strip is not None and strip.hidden_count() > 0:
+            return f"Press {key}: next factor"
+        return f"Press {key}: {NEXT_PHASE[session.trainer.phase]}"
+
+    def toggle_reveal(self) -> None:
+        strip = self.strip()
+        on = self.actions["reveal_factors"].isChecked()
+        if strip is not None:
+            strip.set_revealing(on)
+        self.refresh()
+
     def step_back_action(self) -> QAction | None:
         """The rewind's "step back one phase" action, when the window has one."""
         for name in STEP_BACK_ACTIONS:
-            action = self.window.action_map.get(name) or self.window.findChild(QAction, name)
+            action = self.host.action(name) or self.window.findChild(QAction, name)
             if action is not None:
                 return action
         return None
@@ -518,10 +643,10 @@ class PresentationMode(QObject):
         nothing to step back to or no rewind. Returns whether it stepped back."""
         action = self.step_back_action()
         if action is None:
-            self.window.show_status("Stepping back needs the rewind, which this window lacks")
+            self.host.show_status("Stepping back needs the rewind, which this window lacks")
             return False
         if not action.isEnabled():
-            self.window.show_status("Nothing to step back to")
+            self.host.show_status("Nothing to step back to")
             return False
         action.trigger()
         return True
@@ -531,9 +656,11 @@ class PresentationMode(QObject):
     def refresh(self) -> None:
         if not self._active:
             return
-        session = self.window.session
+        session = self.host.session
         self.readout.show_state(
-            self.window.status_text(), phase_states(session.trainer.phase, session.running)
+            self.host.status_text(),
+            phase_states(session.trainer.phase, session.running),
+            self.next_text(),
         )
 
     def toggle_legend(self) -> None:
@@ -548,10 +675,10 @@ class PresentationMode(QObject):
         native = QKeySequence.SequenceFormat.NativeText
         for name, meaning in LEGEND:
             if name == "zoom":
-                keys = [self.window.action_map.get(n) for n in ("zoom_in", "zoom_out")]
+                keys = [self.host.action(n) for n in ("zoom_in", "zoom_out")]
                 key = " ".join(a.shortcut().toString(native) for a in keys if a is not None)
             else:
-                action = self.window.action_map.get(name)
+                action = self.host.action(name)
                 if action is None or (name == "previous_phase" and self.step_back_action() is None):
                     continue
                 key = action.shortcut().toString(native)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from bpsim.core.trainer import Phase, Trainer
 from bpsim.fileformat import LessonFileError
+from bpsim.gui.panels.chain_rule_strip import install_chain_rule_strip
 from bpsim.gui.panels.loss_plot import LossPlot
 from bpsim.gui.panels.network.editor import NetworkEditor
 from bpsim.gui.panels.parameters.table import ParameterTable
@@ -40,7 +41,7 @@ from bpsim.gui.services.recovery import RecoveryManager
 from bpsim.gui.services.settings import Settings
 from bpsim.gui.shell.actions import STEP_ACTIONS, build_actions, set_run_state, undo_redo_actions
 from bpsim.gui.shell.data_tools import install_data_views
-from bpsim.gui.shell.docks import make_panel_dock
+from bpsim.gui.shell.docks import find_menu, make_panel_dock
 from bpsim.gui.shell.teaching_tools import install_teaching
 from bpsim.gui.state.controller import Controller
 from bpsim.gui.state.session import Session
@@ -245,6 +246,8 @@ class MainWindow(QMainWindow):
         self.teaching = install_teaching(self)
         # Data panel, metrics, decision map, loss landscape, descent (docks, Data menu).
         self.data_views = install_data_views(self)
+        # The focus weight's chain rule, always on screen while presenting (View to show).
+        self.chain_rule = install_chain_rule_strip(self, self.panels["network_editor"])
         self._default_state = self.saveState()
         # Zoom, themes, presentation mode and help (run_app attaches the user's settings).
         self.settings: Settings | None = None
@@ -445,6 +448,36 @@ class MainWindow(QMainWindow):
     def status_text(self) -> str:
         """The status bar's description of where training stands."""
         return self.position_label.text()
+
+    # -- Host (bpsim.gui.host): what services and panel groups may ask of the window ---
+
+    def main_window(self) -> QMainWindow:
+        return self
+
+    def menu(self, name: str) -> QMenu:
+        found = find_menu(self, name.capitalize())
+        return found if found is not None else self.menuBar().addMenu(name.capitalize())
+
+    def action(self, name: str) -> QAction | None:
+        return self.action_map.get(name) or self.findChild(QAction, name)
+
+    def add_actions(self, actions: dict[str, QAction]) -> None:
+        self.action_map.update(actions)
+        self.addActions(list(actions.values()))
+
+    def add_dock(
+        self, dock: QDockWidget, area: Qt.DockWidgetArea, tab_with: str | None = None
+    ) -> None:
+        self.addDockWidget(area, dock)
+        other = self.dock(tab_with) if tab_with else None
+        if other is not None:
+            self.tabifyDockWidget(other, dock)
+
+    def dock(self, name: str) -> QDockWidget | None:
+        return self.findChild(QDockWidget, f"{name}_dock")
+
+    def replace_lesson(self, trainer: Trainer, path: Path | None) -> None:
+        self._replace(trainer, path)
 
     def _phase_finished(self, name: str) -> None:
         if name == "reset" and self.banner.kind == "warning":

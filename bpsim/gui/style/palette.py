@@ -248,3 +248,28 @@ def use_scheme(scheme: dict[str, QColor | float] | None = None) -> None:
     for name in THEMEABLE:
         value = scheme.get(name, DEFAULT_SCHEME[name])
         values[name] = QColor(value) if isinstance(value, QColor) else float(value)
+
+
+#: Significant digits numbers are shown with on the canvas, in the table and in the
+#: Inspector (full precision stays in the tooltips): 6, as the seed lessons write them.
+DEFAULT_PRECISION = 6
+MIN_PRECISION, MAX_PRECISION = 2, 12
+_precision = DEFAULT_PRECISION
+
+
+def precision() -> int:
+    """The significant digits every view shows numbers with (one setting for the canvas,
+    the parameter table and the Inspector, so they never disagree)."""
+    return _precision
+
+
+def set_precision(digits: int) -> None:
+    """Show numbers with ``digits`` significant digits from now on (views read it when
+    they refresh); outside 2…12 is refused with a message naming the range."""
+    global _precision
+    if not isinstance(digits, int) or not MIN_PRECISION <= digits <= MAX_PRECISION:
+        raise ValueError(
+            f"precision: expected {MIN_PRECISION} to {MAX_PRECISION} significant digits, "
+            f"got {digits}"
+        )
+    _precision = digits

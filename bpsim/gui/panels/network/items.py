@@ -80,10 +80,25 @@ class TagItem(QGraphicsPathItem):
         self._second.setFont(make_font(pixels, bold=True))
         self._second.setBrush(palette.GRADIENT)
         self._rect = QRectF()
+        self._suppressed = False
         self._layout()
+
+    def set_suppressed(self, suppressed: bool) -> None:
+        """Hide the label even when it has text (a secondary label giving way to the
+        primary numbers); it comes back when no longer suppressed."""
+        if suppressed != self._suppressed:
+            self._suppressed = suppressed
+            self.setVisible(bool(self._first.text() or self._second.text()) and not suppressed)
+
+    def is_suppressed(self) -> bool:
+        return self._suppressed
 
     def first_text(self) -> str:
         return self._first.text()
+
+    def text_items(self) -> tuple[QGraphicsSimpleTextItem, QGraphicsSimpleTextItem]:
+        """The two lines as scene text items (what a reader of the canvas measures)."""
+        return self._first, self._second
 
     def second_text(self) -> str:
         return self._second.text()
@@ -103,7 +118,7 @@ class TagItem(QGraphicsPathItem):
 
     def _layout(self) -> None:
         lines = [t for t in (self._first, self._second) if t.text()]
-        self.setVisible(bool(lines))
+        self.setVisible(bool(lines) and not self._suppressed)
         if not lines:
             self._rect = QRectF()
             return
@@ -135,9 +150,13 @@ class NeuronItem(QGraphicsEllipseItem):
         radius: float,
         name_pixels: int,
         value_pixels: int,
+        half_width: float | None = None,
+        delta_pixels: int | None = None,
     ) -> None:
-        super().__init__(QRectF(-radius, -radius, 2 * radius, 2 * radius))
+        rx = radius if half_width is None else half_width
+        super().__init__(QRectF(-rx, -radius, 2 * rx, 2 * radius))
         self.layer, self.index, self.radius = layer, index, radius
+        self.half_width = rx  # an ellipse when wider than high (presentation mode)
         self.key = ("neuron", layer, index)
         self.setZValue(Z_NEURON)
         self.setPen(QPen(palette.INK, 2.0))
@@ -147,50 +166,66 @@ class NeuronItem(QGraphicsEllipseItem):
         self.name_item.setFont(make_font(name_pixels, bold=True))
         self.value_item = QGraphicsSimpleTextItem("", self)
         self.value_item.setFont(make_font(value_pixels))
-        self.delta_tag = TagItem(max(value_pixels - 2, 8), self)
+        # net = Σ w·in + b, under the value after a forward pass (smaller: secondary)
+        self.net_item = QGraphicsSimpleTextItem("", self)
+        self.net_item.setFont(make_font(max(round(value_pixels * 0.62), 7)))
+        self.delta_tag = TagItem(
+            max(value_pixels - 2, 8) if delta_pixels is None else delta_pixels, self
+        )
         self._fill = QColor(palette.NEUTRAL_FILL)
         self._text_color = palette.text_color_for(self._fill)  # the theme's empty fill
-        self.name_item.setBrush(self._text_color)
-        self.value_item.setBrush(self._text_color)
+        for item in (self.name_item, self.value_item, self.net_item):
+            item.setBrush(self._text_color)
         self._layout_text()
 
     def value_text(self) -> str:
         return self.value_item.text()
 
+    def edge(self, direction: QPointF) -> float:
+        """How far the outline is from the centre along the unit vector ``direction``
+        (where a link to or from this neuron starts)."""
+        dx, dy = direction.x() / self.half_width, direction.y() / self.radius
+        return 1.0 / (math.hypot(dx, dy) or 1.0)
+
     def delta_text(self) -> str:
         return self.delta_tag.second_text()
+
+    def net_text(self) -> str:
+        return self.net_item.text()
 
     def fill(self) -> QColor:
         return QColor(self._fill)
 
-    def set_state(self, fill: QColor, value: str, delta: str) -> None:
-        """New fill, value text ('' before a forward pass) and delta text ('' for none);
-        only what changed is touched."""
+    def set_state(self, fill: QColor, value: str, delta: str, net: str = "") -> None:
+        """New fill, value text ('' before a forward pass), delta text ('' for none) and
+        net-input text ('' for none); only what changed is touched."""
         if fill != self._fill:
             self._fill = QColor(fill)
             self.setBrush(fill)
             ink = palette.text_color_for(fill)
             if ink != self._text_color:
                 self._text_color = ink
-                self.name_item.setBrush(ink)
-                self.value_item.setBrush(ink)
-        if value != self.value_item.text():
+                for item in (self.name_item, self.value_item, self.net_item):
+                    item.setBrush(ink)
+        if value != self.value_item.text() or net != self.net_item.text():
             self.value_item.setText(value)
+            self.net_item.setText(net)
             self._layout_text()
         if self.delta_tag.set_lines("", delta):
             self.delta_tag.setPos(0, self.radius + self.delta_tag.rect().height() / 2 + 3)
 
     def _layout_text(self) -> None:
-        name_rect = self.name_item.boundingRect()
-        if not self.value_item.text():
-            self.name_item.setPos(-name_rect.width() / 2, -name_rect.height() / 2)
-            return
-        value_rect = self.value_item.boundingRect()
-        tighten = name_rect.height() * 0.12  # line boxes carry more leading than needed
-        total = name_rect.height() + value_rect.height() - tighten
-        top = -total / 2
-        self.name_item.setPos(-name_rect.width() / 2, top)
-        self.value_item.setPos(-value_rect.width() / 2, top + name_rect.height() - tighten)
+        """Name, value and net stacked and centred in the circle (empty lines take no
+        room)."""
+        lines = [item for item in (self.name_item, self.value_item, self.net_item) if item.text()]
+        self.net_item.setVisible(bool(self.net_item.text()))
+        rects = [item.boundingRect() for item in lines]
+        tighten = rects[0].height() * 0.12  # line boxes carry more leading than needed
+        total = sum(r.height() for r in rects) - tighten * (len(rects) - 1)
+        y = -total / 2
+        for item, rect in zip(lines, rects, strict=True):
+            item.setPos(-rect.width() / 2, y)
+            y += rect.height() - tighten
 
 
 class BiasNodeItem(QGraphicsEllipseItem):
@@ -222,6 +257,7 @@ class LinkItem(QGraphicsLineItem):
         self.key = key
         self.tag: TagItem | None = None
         self.tag_fraction = 0.5
+        self.tag_shift = 0.0  # the label's centre this far off the line, away from the arrow
         self.masked = False
         self._pen = QPen()
         self.setZValue(z)
@@ -246,6 +282,11 @@ class LinkItem(QGraphicsLineItem):
 
     def point_at(self, fraction: float) -> QPointF:
         return self.line().pointAt(fraction)
+
+    def tag_point(self) -> QPointF:
+        """Where its label's centre goes: beside the line, on the side away from the
+        gradient arrow (which runs on the upper side)."""
+        return self.point_at(self.tag_fraction) - upper_normal(self.line()) * self.tag_shift
 
 
 def upper_normal(line: QLineF) -> QPointF:
@@ -387,8 +428,7 @@ class SelectionMarker(QGraphicsPathItem):
             rect = item.sceneBoundingRect()
             centre = rect.center()
             if isinstance(item, QGraphicsEllipseItem):
-                r = rect.width() / 2 + 5
-                path.addEllipse(centre, r, r)
+                path.addEllipse(centre, rect.width() / 2 + 5, rect.height() / 2 + 5)
             else:
                 path.addRoundedRect(rect.adjusted(-3, -3, 3, 3), 6, 6)
             pen = QPen(palette.SELECTION, 4.0)
