@@ -14,9 +14,10 @@ kinds of colour blindness (Machado et al. 2009) so the tests can check that ever
 that tells two things apart stays apart for everyone.
 
 :class:`Appearance` holds the zoom and the theme and says ``changed``; :func:`install`
-gives the window its actions (View ▸ Zoom, View ▸ Theme) and re-styles it on every
-change. Each panel follows through a small ``apply_appearance(appearance)`` method: any
-widget in the window that has one is called, so a new panel takes part by defining it.
+gives the window (a :class:`~bpsim.gui.host.Host`) its actions (View ▸ Zoom, View ▸
+Theme) and re-styles it on every change. Each panel follows through a small
+``apply_appearance(appearance)`` method: any widget in the window that has one is
+called, so a new panel takes part by defining it.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QToolBar, QToolTip, QWidget
 from bpsim.gui.style import palette as drawing
 
 if TYPE_CHECKING:
-    from bpsim.gui.shell.main_window import MainWindow
+    from bpsim.gui.host import Host
 
 #: The zoom factors Ctrl+= and Ctrl+- step through.
 ZOOM_STEPS: tuple[float, ...] = (0.5, 0.67, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
@@ -452,17 +453,9 @@ def contrast_ratio(a: QColor, b: QColor) -> float:
 # -- the window ----------------------------------------------------------------------
 
 
-def _menu(window: QWidget, title: str) -> QMenu | None:
-    """A menu of the window's menu bar by its title ("&View")."""
-    for action in window.menuBar().actions():  # type: ignore[attr-defined]
-        menu = action.menu()
-        if isinstance(menu, QMenu) and action.text().replace("&", "") == title.replace("&", ""):
-            return menu
-    return None
-
-
 def view_menu(window: QWidget) -> QMenu | None:
-    return _menu(window, "View")
+    """The window's View menu (for code not yet given a host: ``host.menu("view")``)."""
+    return window.findChild(QMenu, "view_menu")
 
 
 def make_action(
@@ -507,8 +500,10 @@ def set_tips(action: QAction, tip: str) -> None:
 class WindowAppearance(QObject):
     """Applies an :class:`Appearance` to a main window and owns its View-menu actions."""
 
-    def __init__(self, window: MainWindow, appearance: Appearance) -> None:
+    def __init__(self, host: Host, appearance: Appearance) -> None:
+        window = host.main_window()
         super().__init__(window)
+        self.host = host
         self.window = window
         self.appearance = appearance
         app = QApplication.instance()
@@ -557,18 +552,7 @@ class WindowAppearance(QObject):
             )
             group.addAction(action)
             self.actions[f"theme_{name}"] = action
-        self.actions["restore_defaults"] = make_action(
-            w,
-            "restore_defaults",
-            "Restore &default settings",
-            "Forget the theme, zoom, presentation choices and panel layout, and show the "
-            "tour again next time (recent files are kept)",
-            None,
-            self.restore_defaults,
-        )
-        for action in self.actions.values():
-            w.addAction(action)  # keys work with the menu bar hidden (presentation mode)
-        w.action_map.update(self.actions)
+        self.host.add_actions(self.actions)  # keys work with the menu bar hidden
 
         for name, key in VIEW_KEYS.items():
             action = w.findChild(QAction, name)
@@ -581,17 +565,13 @@ class WindowAppearance(QObject):
                 if action not in w.actions():
                     w.addAction(action)
 
-        menu = view_menu(w)
-        if menu is None:
-            return
-        menu.addSeparator()
-        for name in ("zoom_in", "zoom_out", "zoom_reset"):
-            menu.addAction(self.actions[name])
-        themes = menu.addMenu("&Theme")
+        themes = QMenu("&Theme", w)
         themes.setObjectName("theme_menu")
         for name in THEMES:
             themes.addAction(self.actions[f"theme_{name}"])
         self.theme_menu = themes
+        zoom = [self.actions[name] for name in ("zoom_in", "zoom_out", "zoom_reset")]
+        self.host.add_to_menu("view", "zoom", *zoom, themes)
 
     def zoom_in(self) -> None:
         """One step larger, unless the window would then be wider than its screen (a
@@ -600,9 +580,7 @@ class WindowAppearance(QObject):
         self.appearance.zoom_in()
         if self.appearance.zoom != before and not self.fits_screen():
             self.appearance.set_zoom(before)
-            self.window.show_status(
-                f"Larger text would not fit this screen; staying at {before:.0%}"
-            )
+            self.host.show_status(f"Larger text would not fit this screen; staying at {before:.0%}")
 
     def fits_screen(self) -> bool:
         """Whether the window's smallest width fits its screen (or its present width,
@@ -612,28 +590,12 @@ class WindowAppearance(QObject):
         room = max(room, self.window.width())
         return self.window.minimumSizeHint().width() <= room
 
-    def add_to_menu_end(self) -> None:
-        """Put "Restore default settings" last in the View menu (after presentation)."""
-        menu = view_menu(self.window)
-        if menu is not None:
-            menu.addSeparator()
-            menu.addAction(self.actions["restore_defaults"])
-
-    def restore_defaults(self) -> None:
-        """Default theme, zoom and layout now, and a store with nothing remembered."""
-        window = self.window
-        presentation = getattr(window, "presentation", None)
-        if presentation is not None:
-            presentation.restore_defaults()
-        self.appearance.set(DEFAULT_THEME, 1.0)
-        normal_speed = window.findChild(QAction, "animation_speed_normal")
-        if normal_speed is not None:
-            normal_speed.trigger()
-        window.reset_layout()
-        settings = getattr(window, "settings", None)
-        if settings is not None:
-            settings.reset_to_defaults()
-        window.show_status("Settings restored to their defaults")
+    def style_new(self, widget: QWidget) -> None:
+        """Style a panel built after the window was (a dock's panel built when first shown)."""
+        for part in [widget, *widget.findChildren(QWidget)]:
+            hook = getattr(part, "apply_appearance", None)
+            if callable(hook):
+                hook(self.appearance)
 
     def font(self) -> QFont:
         font = QFont(self.base_font)
@@ -712,9 +674,6 @@ class WindowAppearance(QObject):
             hook = getattr(widget, "apply_appearance", None)
             if callable(hook):
                 hook(appearance)
-        remeasure = getattr(window, "remeasure_toolbar", None)
-        if callable(remeasure):
-            remeasure()
 
 
 def _concrete_style(theme: Theme) -> str:
@@ -728,9 +687,7 @@ def _concrete_style(theme: Theme) -> str:
     )
 
 
-def install(window: MainWindow) -> Appearance:
-    """Give ``window`` an :class:`Appearance` (light, 100 %), its View-menu actions, and
-    keep it styled; returns the appearance (also ``window.appearance``)."""
-    appearance = Appearance(window)
-    window.appearance_styler = WindowAppearance(window, appearance)
-    return appearance
+def install(host: Host) -> WindowAppearance:
+    """Give the window an :class:`Appearance` (light, 100 %), its View-menu actions, and
+    keep it styled; returns what styles it (``.appearance`` is the zoom and theme)."""
+    return WindowAppearance(host, Appearance(host.main_window()))
