@@ -30,6 +30,7 @@ import uuid
 import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -213,9 +214,8 @@ class RecoveryBanner(MessageBanner):
         self.discard_button = QPushButton("Discard")
         self.discard_button.setObjectName("recovery_discard")
         self.discard_button.setToolTip("Delete the recovery file; this cannot be undone")
-        layout = self.layout()
         for offset, button in enumerate((self.restore_button, self.discard_button)):
-            layout.insertWidget(2 + offset, button)  # after the text, before ✕
+            self.row.insertWidget(2 + offset, button)  # after the text, before ✕
         self._above = above
         if above is not None:
             above.installEventFilter(self)
@@ -346,7 +346,7 @@ class RecoveryManager(QObject):
         if self._executor is None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="bpsim-autosave")
         future = self._executor.submit(self._write, generation, lesson, original)
-        future.add_done_callback(lambda f, g=generation: self._background_done(g, f))
+        future.add_done_callback(partial(self._background_done, generation))
         self._pending = future
         return True
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSize, Qt, Signal
@@ -547,7 +548,7 @@ class WindowAppearance(QObject):
                 theme.title,
                 theme.tip,
                 THEME_KEYS[name],
-                lambda n=name: a.set_theme(n),
+                partial(a.set_theme, name),
                 checkable=True,
             )
             group.addAction(action)
@@ -555,15 +556,15 @@ class WindowAppearance(QObject):
         self.host.add_actions(self.actions)  # keys work with the menu bar hidden
 
         for name, key in VIEW_KEYS.items():
-            action = w.findChild(QAction, name)
-            if action is not None and action.shortcut().isEmpty():
-                tip = action.statusTip() or action.toolTip()
-                action.setShortcut(QKeySequence(key))
-                set_tips(action, tip)
+            toggle = w.findChild(QAction, name)
+            if toggle is not None and toggle.shortcut().isEmpty():
+                tip = toggle.statusTip() or toggle.toolTip()
+                toggle.setShortcut(QKeySequence(key))
+                set_tips(toggle, tip)
                 if name in VIEW_TEXTS:
-                    action.setText(VIEW_TEXTS[name])
-                if action not in w.actions():
-                    w.addAction(action)
+                    toggle.setText(VIEW_TEXTS[name])
+                if toggle not in w.actions():
+                    w.addAction(toggle)
 
         themes = QMenu("&Theme", w)
         themes.setObjectName("theme_menu")
