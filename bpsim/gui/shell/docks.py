@@ -63,6 +63,8 @@ def place_dock(
         dock.hide()
         if tab_with is not None:
             _JoinWhenShown(window, dock, tab_with)
+            # In front of any tab bar Qt leaves behind in the area while the dock waits.
+            tab_with.raise_()
 
 
 class _JoinWhenShown(QObject):

@@ -256,9 +256,8 @@ class MainWindow(QMainWindow):
         self._default_state = self.saveState()
         # Zoom and themes, presentation mode, help; run_app attaches the user's settings.
         self.settings: Settings | None = None
-        self.appearance_styler = appearance.install(self)
+        self.appearance_styler = appearance.install(self, relayout=self.remeasure_toolbar)
         self.appearance = self.appearance_styler.appearance
-        self.appearance.changed.connect(self.remeasure_toolbar)  # after the re-styling
         for holder in self.data_views.holders.values():
             holder.built.connect(self.appearance_styler.style_new)
         self.presentation = PresentationMode(self, self.appearance)
@@ -275,7 +274,6 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
 
         self.resize(QSize(1280, 860))
-        self.remeasure_toolbar()
         self._refresh_state()
         self._update_title()
         if problem is not None:

@@ -501,11 +501,15 @@ def set_tips(action: QAction, tip: str) -> None:
 class WindowAppearance(QObject):
     """Applies an :class:`Appearance` to a main window and owns its View-menu actions."""
 
-    def __init__(self, host: Host, appearance: Appearance) -> None:
+    def __init__(
+        self, host: Host, appearance: Appearance, relayout: Callable[[], object] | None = None
+    ) -> None:
         window = host.main_window()
         super().__init__(window)
         self.host = host
         self.window = window
+        #: Called after every re-styling: the window measures its toolbars again.
+        self.relayout = relayout
         self.appearance = appearance
         app = QApplication.instance()
         base = QFont(app.font()) if isinstance(app, QApplication) else QFont(window.font())
@@ -566,7 +570,7 @@ class WindowAppearance(QObject):
                 if toggle not in w.actions():
                     w.addAction(toggle)
 
-        themes = QMenu("&Theme", w)
+        themes = QMenu("&Theme", self.host.menu("view"))
         themes.setObjectName("theme_menu")
         for name in THEMES:
             themes.addAction(self.actions[f"theme_{name}"])
@@ -593,10 +597,9 @@ class WindowAppearance(QObject):
 
     def style_new(self, widget: QWidget) -> None:
         """Style a panel built after the window was (a dock's panel built when first shown)."""
-        for part in [widget, *widget.findChildren(QWidget)]:
-            hook = getattr(part, "apply_appearance", None)
-            if callable(hook):
-                hook(self.appearance)
+        hook = getattr(widget, "apply_appearance", None)
+        if callable(hook):
+            hook(self.appearance)
 
     def font(self) -> QFont:
         font = QFont(self.base_font)
@@ -675,6 +678,8 @@ class WindowAppearance(QObject):
             hook = getattr(widget, "apply_appearance", None)
             if callable(hook):
                 hook(appearance)
+        if self.relayout is not None:
+            self.relayout()
 
 
 def _concrete_style(theme: Theme) -> str:
@@ -688,7 +693,8 @@ def _concrete_style(theme: Theme) -> str:
     )
 
 
-def install(host: Host) -> WindowAppearance:
+def install(host: Host, relayout: Callable[[], object] | None = None) -> WindowAppearance:
     """Give the window an :class:`Appearance` (light, 100 %), its View-menu actions, and
-    keep it styled; returns what styles it (``.appearance`` is the zoom and theme)."""
-    return WindowAppearance(host, Appearance(host.main_window()))
+    keep it styled, calling ``relayout`` after each re-styling; returns what styles it
+    (``.appearance`` is the zoom and theme)."""
+    return WindowAppearance(host, Appearance(host.main_window()), relayout)
