@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
+
 import pytest
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu
 from pytestqt.qtbot import QtBot
 
+from bpsim.core.trainer import Trainer
 from bpsim.gui import MainWindow
 from bpsim.gui.host import Host
+from bpsim.gui.services.documents import DocumentManager
 from bpsim.gui.shell.menus import MENUS, Menus, MenuSpec
+from bpsim.gui.state.controller import Controller
+from bpsim.gui.state.session import Session
 
 
 @pytest.fixture
@@ -94,3 +101,78 @@ def test_problems_go_through_the_host(window: MainWindow) -> None:
     assert window.problem_text() == "The data does not fit"
     window.hide_problem()
     assert window.problem_text() == ""
+
+
+class FakeHost:
+    """The smallest window a feature can be given: a real session and menus, and a record
+    of what the feature asked for. No MainWindow anywhere."""
+
+    def __init__(self, qtbot: QtBot, session: Session, controller: Controller) -> None:
+        self._window = QMainWindow()
+        qtbot.addWidget(self._window)
+        self.session, self.controller = session, controller
+        self.menus = Menus(self._window.menuBar())
+        self.actions: dict[str, QAction] = {}
+        self.problems: list[tuple[str, str]] = []
+        self.statuses: list[str] = []
+        self.replaced: list[tuple[Trainer, Path | None, bool]] = []
+        self.shown_problem = ""
+        self.modified = False
+
+    def main_window(self) -> QMainWindow:
+        return self._window
+
+    def menu(self, name: str) -> QMenu:
+        return self.menus.menu(name)
+
+    def add_to_menu(self, name: str, group: str, *items: QAction | QMenu) -> None:
+        self.menus.add(name, group, *items)
+
+    def action(self, name: str) -> QAction | None:
+        return self.actions.get(name)
+
+    def add_actions(self, actions: Mapping[str, QAction]) -> None:
+        self.actions.update(actions)
+
+    def show_status(self, text: str) -> None:
+        self.statuses.append(text)
+
+    def show_problem(self, text: str, kind: str = "error") -> None:
+        self.problems.append((kind, text))
+        self.shown_problem = text
+
+    def hide_problem(self) -> None:
+        self.shown_problem = ""
+
+    def problem_text(self) -> str:
+        return self.shown_problem
+
+    def is_modified(self) -> bool:
+        return self.modified
+
+    def set_modified(self, modified: bool) -> None:
+        self.modified = modified
+
+    def replace_lesson(self, trainer: Trainer, path: Path | None, *, unsaved: bool = False) -> None:
+        self.replaced.append((trainer, path, unsaved))
+
+
+def test_documents_work_with_a_small_fake_host(
+    qtbot: QtBot, session: Session, controller: Controller
+) -> None:
+    host = FakeHost(qtbot, session, controller)
+    documents = DocumentManager(host)  # only the part of Host that documents use
+    documents.new_empty()  # nothing unsaved: no question, the lesson is replaced at once
+    ((trainer, path, unsaved),) = host.replaced
+    assert path is None and not unsaved
+    assert [layer.size for layer in trainer.lesson.layers] == [2, 1]
+    assert "new network" in host.statuses[-1]
+
+    controller.structure.add_neuron(0)  # a third input: the XOR data no longer fits
+    assert session.training_blocked is not None
+    assert host.problems[-1][0] == "warning"
+    assert session.training_blocked in host.problem_text()
+    assert host.modified  # the undo stack is away from where the file was saved
+    controller.undo_stack.undo()  # it fits again: the warning goes, nothing to save
+    assert host.problem_text() == ""
+    assert not host.modified

@@ -145,8 +145,8 @@ class DocumentManager(QObject):
             self._update_modified()
 
     def _update_modified(self, *_: object) -> None:
-        if not isValid(self.window):  # the undo stack clears itself as the window goes
-            return
+        if not (isValid(self.window) and isValid(self.stack)):
+            return  # the undo stack clears itself as the window (or the stack) goes
         self.host.set_modified(self._trained or not self.stack.isClean())
 
     def _document_replaced(self) -> None:
