@@ -362,7 +362,7 @@ def lesson_784() -> str:
 
 
 def test_a_784_input_network_stays_editable(qtbot: QtBot, window: MainWindow) -> None:
-    window._replace(trainer_from_text(lesson_784()), None)
+    window.replace_lesson(trainer_from_text(lesson_784()), None)
     editor = editor_of(window)
     structure = window.controller.structure
     structure.add_neuron(1)

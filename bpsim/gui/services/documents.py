@@ -27,10 +27,12 @@ from PySide6.QtWidgets import QMenu, QMessageBox
 from shiboken6 import isValid
 
 from bpsim.core.trainer import Trainer
+from bpsim.fileformat import LessonFileError
+from bpsim.lessons.files import trainer_from_lesson_file
 from bpsim.lessons.structure import empty_lesson
 
 if TYPE_CHECKING:
-    from bpsim.gui.shell.main_window import MainWindow
+    from bpsim.gui.host import Host
 
 MAX_RECENT = 10
 RECENT_KEY = "files/recent"
@@ -38,6 +40,20 @@ SUFFIX = ".bpsim"
 #: Phases that do not change what a saved file holds; every other one (a step, a reset,
 #: a rewind) does, beyond what the undo stack knows.
 UNSAVED_FREE = frozenset({"", "forward", "forward_layer", "backward", "backward_layer", "edit"})
+
+
+def load_trainer(path: str | Path) -> Trainer:
+    """Open a lesson file; every problem (a bad file, a folder, an unreadable one) is a
+    LessonFileError naming the file."""
+    path = Path(path)
+    if not path.exists():
+        raise LessonFileError("no such file", path=path)
+    if path.is_dir():
+        raise LessonFileError("is a folder, not a .bpsim file", path=path)
+    try:
+        return trainer_from_lesson_file(path)
+    except OSError as error:
+        raise LessonFileError(f"cannot read: {error.strerror or error}", path=path) from None
 
 
 def _app_settings() -> QSettings | None:
@@ -65,11 +81,13 @@ class DocumentManager(QObject):
     #: The recent-files list changed.
     recentChanged = Signal()
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, host: Host) -> None:
+        window = host.main_window()
         super().__init__(window)
+        self.host = host
         self.window = window
-        self.session = window.session
-        self.stack = window.controller.undo_stack
+        self.session = host.session
+        self.stack = host.controller.undo_stack
         #: Where the recent files are kept: the application's settings once it has an
         #: organisation name (``bpsim`` sets one); tests point it at a file of their own.
         self.settings_factory: Callable[[], QSettings | None] = _app_settings
@@ -127,9 +145,9 @@ class DocumentManager(QObject):
             self._update_modified()
 
     def _update_modified(self, *_: object) -> None:
-        if not isValid(self.window):  # the undo stack clears itself as the window goes
-            return
-        self.window.setWindowModified(self._trained or not self.stack.isClean())
+        if not (isValid(self.window) and isValid(self.stack)):
+            return  # the undo stack clears itself as the window (or the stack) goes
+        self.host.set_modified(self._trained or not self.stack.isClean())
 
     def _document_replaced(self) -> None:
         self._trained = False
@@ -149,9 +167,7 @@ class DocumentManager(QObject):
         self._refresh_actions()
 
     def _refresh_actions(self) -> None:
-        self.actions["revert"].setEnabled(
-            self.session.path is not None and self.window.isWindowModified()
-        )
+        self.actions["revert"].setEnabled(self.session.path is not None and self.host.is_modified())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.window:
@@ -177,7 +193,7 @@ class DocumentManager(QObject):
     def ask_then(self, proceed: Callable[[], object], doing: str = "going on") -> None:
         """Run ``proceed`` now when there is nothing unsaved; otherwise ask Save / Discard /
         Cancel first (non-blocking) and run it after Save or Discard."""
-        if not self.window.isWindowModified():
+        if not self.host.is_modified():
             proceed()
             return
         box = QMessageBox(
@@ -200,7 +216,7 @@ class DocumentManager(QObject):
         answer = box.standardButton(box.clickedButton())
         self.question = None
         box.deleteLater()
-        if answer == QMessageBox.StandardButton.Save and not self.window._save_interactive():
+        if answer == QMessageBox.StandardButton.Save and not self.host.save_interactive():
             return
         if answer in (QMessageBox.StandardButton.Save, QMessageBox.StandardButton.Discard):
             proceed()
@@ -214,7 +230,7 @@ class DocumentManager(QObject):
         self.ask_then(lambda: self._open(path), f"opening {path.name}")
 
     def _open(self, path: Path) -> bool:
-        if self.window.open(path):
+        if self.host.open(path):
             return True
         if not path.exists():
             self.remove_recent(path)
@@ -225,8 +241,8 @@ class DocumentManager(QObject):
         self.ask_then(self._new_empty, "starting a new lesson")
 
     def _new_empty(self) -> None:
-        self.window._replace(Trainer(empty_lesson()), None)
-        self.window.show_status(
+        self.host.replace_lesson(Trainer(empty_lesson()), None)
+        self.host.show_status(
             "A new network: add a hidden layer and neurons from the Network menu "
             "or by right-clicking"
         )
@@ -235,9 +251,9 @@ class DocumentManager(QObject):
         """Open the saved file again, throwing the changes away (after asking)."""
         path = self.session.path
         if path is None:
-            self.window.show_status("This lesson has no saved file to go back to.")
+            self.host.show_status("This lesson has no saved file to go back to.")
             return
-        if not self.window.isWindowModified():
+        if not self.host.is_modified():
             self._open(path)
             return
         box = QMessageBox(
@@ -325,17 +341,17 @@ class DocumentManager(QObject):
         """Say so in the banner while the data set does not fit the network; take the
         message away once it fits again."""
         problem = self.session.training_blocked
-        banner = self.window.banner
+        shown = self.host.problem_text()
         if problem is not None:
-            if problem != self._data_problem_shown or not banner.isVisible():
+            if problem != self._data_problem_shown or not shown:
                 text = f"Training is paused until the data fits the network. {problem}"
-                banner.show_message(text, "warning")
+                self.host.show_problem(text, "warning")
             self._data_problem_shown = problem
         elif self._data_problem_shown is not None:
             # also a refused save's message: it named the same problem
-            if banner.isVisible() and self._data_problem_shown in banner.text():
-                banner.hide()
+            if self._data_problem_shown in shown:
+                self.host.hide_problem()
             self._data_problem_shown = None
 
 
-__all__ = ["DocumentManager", "bpsim_paths"]
+__all__ = ["DocumentManager", "bpsim_paths", "load_trainer"]

@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QMenu,
     QMessageBox,
     QPushButton,
     QTextBrowser,
@@ -44,7 +43,7 @@ from bpsim.datasets.resources import resources_dir
 from bpsim.gui.style.appearance import make_action
 
 if TYPE_CHECKING:
-    from bpsim.gui.shell.main_window import MainWindow
+    from bpsim.gui.host import Host
 
 ICON_PATH = resources_dir() / "icons" / "bpsim.svg"
 USER_GUIDE = resources_dir().parent / "docs" / "user-guide.md"
@@ -154,7 +153,7 @@ class Tour(QObject):
 
     finished = Signal()
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QWidget) -> None:
         super().__init__(window)
         self.window = window
         self.steps = [
@@ -336,7 +335,8 @@ class Tour(QObject):
 class QuickHelp(QDialog):
     """A short, non-modal help window: the panels, a first lesson, the keys."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, host: Host) -> None:
+        window = host.main_window()
         super().__init__(window)
         self.setObjectName("quick_help")
         self.setWindowTitle("bpsim — quick help")
@@ -346,7 +346,7 @@ class QuickHelp(QDialog):
         self.browser = QTextBrowser(self)
         self.browser.setObjectName("quick_help_text")
         self.browser.setOpenExternalLinks(True)
-        self.browser.setHtml(quick_help_html(window))
+        self.browser.setHtml(quick_help_html(host))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.close)
         layout = QVBoxLayout(self)
@@ -356,20 +356,20 @@ class QuickHelp(QDialog):
         self.resize(QSize(int(640 * scale), int(620 * scale)))
 
 
-def _key(window: MainWindow, name: str) -> str:
-    action = window.action_map.get(name)
+def _key(host: Host, name: str) -> str:
+    action = host.action(name)
     if action is None:
         return ""
     keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()]
     return " or ".join(k for k in keys if k)
 
 
-def quick_help_html(window: MainWindow) -> str:
+def quick_help_html(host: Host) -> str:
     """The quick help's text, with the keys as the window has them."""
     rows = []
     for name in KEY_TABLE:
-        action = window.action_map.get(name)
-        key = _key(window, name)
+        action = host.action(name)
+        key = _key(host, name)
         if action is None or not key:
             continue
         what = action.statusTip() or action.toolTip()
@@ -415,8 +415,10 @@ through forward → backward → update. <b>Ctrl+=</b> and <b>Ctrl+-</b> zoom ev
 class HelpCenter(QObject):
     """The Help menu's actions for one window."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, host: Host) -> None:
+        window = host.main_window()
         super().__init__(window)
+        self.host = host
         self.window = window
         self.tour: Tour | None = None
         self.tour_timer: QTimer | None = None  # set when the first start shows the tour
@@ -440,19 +442,10 @@ class HelpCenter(QObject):
                 self.start_tour,
             ),
         }
-        for action in self.actions.values():
-            window.addAction(action)
-        window.action_map.update(self.actions)
+        host.add_actions(self.actions)
+        host.add_to_menu("help", "help", self.actions["help"], self.actions["tour"])
         fill_status_tips(window)
         window.installEventFilter(self)  # and again when shown: panels made later
-        about = window.action_map.get("about")
-        menu = _help_menu(window)
-        if menu is not None:
-            first = about if about is not None and about in menu.actions() else None
-            menu.insertAction(first, self.actions["help"])
-            menu.insertAction(first, self.actions["tour"])
-            if first is not None:
-                menu.insertSeparator(first)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.window and event.type() == QEvent.Type.Show:
@@ -462,9 +455,9 @@ class HelpCenter(QObject):
     def show_help(self) -> QuickHelp:
         """Open (or raise) the quick help window; never modal."""
         if self.quick_help is None:
-            self.quick_help = QuickHelp(self.window)
+            self.quick_help = QuickHelp(self.host)
         else:
-            self.quick_help.browser.setHtml(quick_help_html(self.window))
+            self.quick_help.browser.setHtml(quick_help_html(self.host))
         self.quick_help.show()
         self.quick_help.raise_()
         return self.quick_help
@@ -501,14 +494,17 @@ class HelpCenter(QObject):
             "A simulator that teaches backpropagation and gradient descent, one forward "
             "pass, backward pass and update at a time."
         )
-        keys = ", ".join(
-            f"{window.action_map[n].text().replace('&', '')} {_key(window, n)}"
+        named = {
+            n: action
             for n in ("forward", "backward", "update", "step", "epoch", "run", "reset")
-            if n in window.action_map
+            if (action := self.host.action(n)) is not None
+        }
+        keys = ", ".join(
+            f"{action.text().replace('&', '')} {_key(self.host, n)}" for n, action in named.items()
         )
         box.setInformativeText(
-            f"Keys: {keys}.<br>Presentation mode: {_key(window, 'presentation')}. "
-            f"Quick help: {_key(window, 'help')}.<br><br>"
+            f"Keys: {keys}.<br>Presentation mode: {_key(self.host, 'presentation')}. "
+            f"Quick help: {_key(self.host, 'help')}.<br><br>"
             "The built-in lessons follow the worked examples of the documents bpsim was "
             "made from. Free software under the MIT licence."
         )
@@ -531,14 +527,6 @@ def fill_status_tips(window: QWidget) -> int:
             widget.setStatusTip(line)
             filled += 1
     return filled
-
-
-def _help_menu(window: QWidget) -> QMenu | None:
-    for action in window.menuBar().actions():  # type: ignore[attr-defined]
-        menu = action.menu()
-        if isinstance(menu, QMenu) and action.text().replace("&", "") == "Help":
-            return menu
-    return None
 
 
 __all__ = ["HelpCenter", "QuickHelp", "Tour", "app_icon", "quick_help_html"]

@@ -30,20 +30,22 @@ import uuid
 import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QLockFile, QObject, QStandardPaths, QTimer, Signal
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QMainWindow, QPushButton, QWidget
 from shiboken6 import isValid
 
 from bpsim.core.spec import Lesson
 from bpsim.fileformat import LessonFileError, save_lesson
 from bpsim.fileformat.atomic import atomic_write_bytes
+from bpsim.gui.services.documents import load_trainer
 from bpsim.gui.widgets.banner import MessageBanner
 
 if TYPE_CHECKING:
-    from bpsim.gui.shell.main_window import MainWindow
+    from bpsim.gui.host import Host
 
 RECOVERY_DIR_ENV = "BPSIM_RECOVERY_DIR"
 AUTOSAVE_SECONDS_ENV = "BPSIM_AUTOSAVE_SECONDS"
@@ -200,9 +202,9 @@ def save_all_now() -> list[Path]:
 
 class RecoveryBanner(MessageBanner):
     """The offer to restore: a message banner with Restore and Discard, placed below the
-    window's problem banner when both show."""
+    window's problem banner (``above``) when both show."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow, above: QWidget | None = None) -> None:
         super().__init__(window)
         self.setObjectName("recovery_banner")
         self.label.setObjectName("recovery_banner_text")
@@ -212,16 +214,16 @@ class RecoveryBanner(MessageBanner):
         self.discard_button = QPushButton("Discard")
         self.discard_button.setObjectName("recovery_discard")
         self.discard_button.setToolTip("Delete the recovery file; this cannot be undone")
-        layout = self.layout()
         for offset, button in enumerate((self.restore_button, self.discard_button)):
-            layout.insertWidget(2 + offset, button)  # after the text, before ✕
-        self._above = window.banner
-        self._above.installEventFilter(self)
+            self.row.insertWidget(2 + offset, button)  # after the text, before ✕
+        self._above = above
+        if above is not None:
+            above.installEventFilter(self)
 
     def place(self) -> None:
         super().place()
         above = self._above
-        if above.isVisible() and above is not self:
+        if above is not None and above.isVisible() and above is not self:
             self.move(self.x(), above.geometry().bottom() + 6)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -235,7 +237,7 @@ class RecoveryBanner(MessageBanner):
 
 
 class RecoveryManager(QObject):
-    """Autosaves ``window``'s unsaved work and offers back what a crash left behind.
+    """Autosaves the window's unsaved work and offers back what a crash left behind.
 
     ``autosaved(path)`` is emitted once a recovery file has been written (in the GUI
     thread); ``restored(path)`` once a recovery file is open in the window.
@@ -247,12 +249,12 @@ class RecoveryManager(QObject):
 
     def __init__(
         self,
-        window: MainWindow,
+        host: Host,
         folder: Path | None = None,
         interval_ms: int | None = None,
     ) -> None:
-        super().__init__(window)
-        self.window = window
+        super().__init__(host.main_window())
+        self.host = host
         self.folder = Path(folder) if folder is not None else recovery_folder()
         self.files = RecoveryFiles(self.folder, uuid.uuid4().hex[:16])
         self._lock: QLockFile | None = None  # taken at the first write
@@ -271,7 +273,7 @@ class RecoveryManager(QObject):
         self.timer.timeout.connect(self.autosave)
         self.timer.start()
         self._written.connect(self._on_written)
-        session = window.session
+        session = host.session
         for signal in (session.phaseFinished, session.settingsChanged, session.lessonReplaced):
             signal.connect(self._mark_changed)
         # Another lesson opened over changes the user chose to discard: their recovery
@@ -288,9 +290,9 @@ class RecoveryManager(QObject):
         self._changed = True
 
     def _after_replace(self) -> None:
-        if not isValid(self.window):
+        if not isValid(self.host.main_window()):
             return  # the window closed in the meantime
-        if not self.window.isWindowModified() and self.files.lesson.exists():
+        if not self.host.is_modified() and self.files.lesson.exists():
             self.discard()
 
     def _take_lock(self) -> None:
@@ -304,11 +306,11 @@ class RecoveryManager(QObject):
     def _blocked(self) -> bool:
         """While the data set does not fit the network, a saved lesson would not open
         again (the window refuses to save it too)."""
-        return getattr(self.window.session, "training_blocked", None) is not None
+        return self.host.session.training_blocked is not None
 
     def _capture(self) -> tuple[Lesson, Path | None]:
         """The lesson as it stands (a copy: training may go on while it is written)."""
-        session = self.window.session
+        session = self.host.session
         return session.trainer.to_lesson(), session.path
 
     def _write(self, generation: int, lesson: Lesson, original: Path | None) -> None:
@@ -323,7 +325,7 @@ class RecoveryManager(QObject):
         """The timer's tick: write the unsaved work if it changed since the last time,
         in the background (``wait``: before returning). A lesson without unsaved changes
         has no recovery file. Returns whether a write was started."""
-        if not self.window.isWindowModified():
+        if not self.host.is_modified():
             if self.files.lesson.exists():
                 self.discard()
             return False
@@ -344,7 +346,7 @@ class RecoveryManager(QObject):
         if self._executor is None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="bpsim-autosave")
         future = self._executor.submit(self._write, generation, lesson, original)
-        future.add_done_callback(lambda f, g=generation: self._background_done(g, f))
+        future.add_done_callback(partial(self._background_done, generation))
         self._pending = future
         return True
 
@@ -375,12 +377,12 @@ class RecoveryManager(QObject):
     def _report(self, text: str) -> None:
         if text != self._reported:
             self._reported = text
-            self.window.show_status(text)
+            self.host.show_status(text)
 
     def save_now(self) -> Path | None:
         """Write the unsaved work at once, waiting for it (the exception hook, tests).
         Returns the recovery file, or None when there is nothing unsaved or it failed."""
-        if not self.window.isWindowModified() or self._blocked():
+        if not self.host.is_modified() or self._blocked():
             return None
         self._changed = True
         self.wait()
@@ -403,7 +405,7 @@ class RecoveryManager(QObject):
         with self._io:
             self._generation += 1
             self.files.remove()
-        self._changed = self.window.isWindowModified()
+        self._changed = self.host.is_modified()
 
     def shutdown(self) -> None:
         """A clean close: no recovery file, no lock, no worker; nothing offered stays locked."""
@@ -432,7 +434,9 @@ class RecoveryManager(QObject):
                 self.banner.hide()
             return False
         if self.banner is None:
-            self.banner = RecoveryBanner(self.window)
+            window = self.host.main_window()
+            above = window.findChild(MessageBanner, "message_banner")
+            self.banner = RecoveryBanner(window, above)
             self.banner.restore_button.clicked.connect(self.restore)
             self.banner.discard_button.clicked.connect(self.discard_offer)
         self.banner.show_message(self._offer_text(self.orphans[0]), "warning")
@@ -456,12 +460,10 @@ class RecoveryManager(QObject):
     def restore(self) -> bool:
         """Open the offered work in the window, unsaved and belonging to its original
         file. Refused (nothing changes) while the open lesson has unsaved changes."""
-        from bpsim.gui.shell.main_window import load_trainer
-
         if not self.orphans:
             return False
-        if self.window.isWindowModified():
-            self.window.show_problem(
+        if self.host.is_modified():
+            self.host.show_problem(
                 "The open lesson has unsaved changes: save them first (File ▸ Save), "
                 "then Restore the recovered work."
             )
@@ -470,12 +472,12 @@ class RecoveryManager(QObject):
         try:
             trainer = load_trainer(orphan.files.lesson)
         except LessonFileError as error:
-            self.window.show_problem(f"The recovered work cannot be opened. {error}")
+            self.host.show_problem(f"The recovered work cannot be opened. {error}")
             return False
-        self.window.show_recovered(trainer, orphan.info.original)
+        self.host.replace_lesson(trainer, orphan.info.original, unsaved=True)
         # Safe in this window's own recovery file before the old one goes.
         if self.save_now() is None:
-            self.window.show_problem(
+            self.host.show_problem(
                 f"The recovered work is open but could not be kept in a new recovery file; "
                 f"save it now. The old recovery file stays: {orphan.files.lesson}"
             )
@@ -483,7 +485,7 @@ class RecoveryManager(QObject):
         else:
             self.orphans.pop(0).release(delete=True)
         self.restored.emit(str(orphan.files.lesson))
-        self.window.show_status("Restored the unsaved work; save it to keep it")
+        self.host.show_status("Restored the unsaved work; save it to keep it")
         self.offer()
         return True
 

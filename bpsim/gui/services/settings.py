@@ -19,11 +19,11 @@ import math
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QSettings
-from PySide6.QtGui import QAction
 
+from bpsim.gui.host import Host
 from bpsim.gui.style.appearance import (
     DEFAULT_PRESENTATION_THEME,
     DEFAULT_PRESENTATION_ZOOM,
@@ -34,7 +34,9 @@ from bpsim.gui.style.appearance import (
 )
 
 if TYPE_CHECKING:
-    from bpsim.gui.shell.main_window import MainWindow
+    from bpsim.gui.services.documents import DocumentManager
+    from bpsim.gui.services.presentation import PresentationMode
+    from bpsim.gui.style.appearance import Appearance
 
 #: An environment variable naming an ini file to use instead of the user's settings.
 SETTINGS_ENV = "BPSIM_SETTINGS"
@@ -78,6 +80,20 @@ def _as_float(value: object, default: float, low: float, high: float) -> float:
     if not math.isfinite(number):
         return default
     return min(max(number, low), high)
+
+
+class Remembered(Host, Protocol):
+    """What the settings put back and follow: the window as every feature sees it, and
+    the three parts of it that hold preferences (the window passes itself)."""
+
+    @property
+    def appearance(self) -> Appearance: ...
+
+    @property
+    def presentation(self) -> PresentationMode: ...
+
+    @property
+    def documents(self) -> DocumentManager: ...
 
 
 def _as_bool(value: object, default: bool) -> bool:
@@ -222,14 +238,12 @@ class Settings:
 
     # -- the window ----------------------------------------------------------------------
 
-    def restore(self, window: MainWindow) -> None:
+    def restore(self, window: Remembered) -> None:
         """Put ``window`` back as it was left: layout, theme, zoom, presentation
         preferences, animation speed; and keep its recent files in this store."""
-        documents = getattr(window, "documents", None)
-        if documents is not None:
-            documents.settings_factory = lambda: self.store
+        window.documents.settings_factory = lambda: self.store
         window.restore_layout(self.store)
-        speed = window.findChild(QAction, f"animation_speed_{self.animation_speed}")
+        speed = window.action(f"animation_speed_{self.animation_speed}")
         if speed is not None:
             speed.trigger()
         window.appearance.set(self.theme, self.zoom)
@@ -238,7 +252,7 @@ class Settings:
             self.presentation_theme, self.presentation_zoom, self.key_legend
         )
 
-    def save(self, window: MainWindow) -> None:
+    def save(self, window: Remembered) -> None:
         """Remember everything :meth:`restore` puts back (the layout as it is outside
         presentation mode)."""
         presentation = window.presentation
@@ -253,20 +267,22 @@ class Settings:
         window.save_layout(self.store)
         self.sync()
 
-    def attach(self, window: MainWindow) -> None:
+    def attach(self, window: Remembered) -> None:
         """Restore ``window``, then write every change of appearance as it happens (so
         nothing is lost if bpsim is killed), and let the window's "Restore default
-        settings" action clear this store."""
+        settings" action clear this store (after the window has put itself back)."""
         self.restore(window)
         window.appearance.changed.connect(lambda: self._save_appearance(window))
         window.presentation.preferencesChanged.connect(lambda: self._save_appearance(window))
         for name in ANIMATION_SPEED_NAMES:
-            action = window.findChild(QAction, f"animation_speed_{name}")
+            action = window.action(f"animation_speed_{name}")
             if action is not None:
                 action.triggered.connect(lambda _=False: self._save_appearance(window))
-        window.settings = self
+        restore_defaults = window.action("restore_defaults")
+        if restore_defaults is not None:
+            restore_defaults.triggered.connect(lambda _=False: self.reset_to_defaults())
 
-    def _save_appearance(self, window: MainWindow) -> None:
+    def _save_appearance(self, window: Remembered) -> None:
         presentation = window.presentation
         self.theme, self.zoom = presentation.normal_appearance()
         self.presentation_theme, self.presentation_zoom = presentation.presenting_appearance()
@@ -281,9 +297,10 @@ class Settings:
         self.sync()
 
 
-def _animation_speed(window: MainWindow) -> str:
-    """The pass animation's speed, when the window has the animation."""
-    teaching = getattr(window, "teaching", None)
-    animation = getattr(teaching, "animation", None)
-    speed = getattr(animation, "speed", "normal")
-    return speed if speed in ANIMATION_SPEED_NAMES else "normal"
+def _animation_speed(window: Host) -> str:
+    """The pass animation's speed: the checked one of Teach ▸ Animation speed."""
+    for name in ANIMATION_SPEED_NAMES:
+        action = window.action(f"animation_speed_{name}")
+        if action is not None and action.isChecked():
+            return name
+    return "normal"

@@ -1,8 +1,9 @@
 """The data and picture panels in the main window: the data set, the decision map, the
 metrics, the loss landscape and gradient descent on a function; and the Data menu.
 
-:func:`install_data_views` adds them to a :class:`~bpsim.gui.shell.main_window.MainWindow`, so
-the window's module calls it once. Everything is reachable by object name:
+:func:`install_data_views` adds them to the window through its
+:class:`~bpsim.gui.host.Host`, so the window's module calls it once. Everything is
+reachable by object name:
 
 - docks ``data_panel_dock``, ``metrics_dock``, ``decision_map_dock``, ``landscape_dock``,
   ``descent_dock`` holding ``data_panel``, ``metrics``, ``decision_map``, ``landscape``,
@@ -19,17 +20,18 @@ the window's module calls it once. Everything is reachable by object name:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QShowEvent
-from PySide6.QtWidgets import QDialog, QDockWidget, QMenu, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDockWidget, QVBoxLayout, QWidget
 
+from bpsim.core.trainer import Trainer
 from bpsim.gui.dialogs.csv_import import CsvImportDialog
 from bpsim.gui.dialogs.idx_import import IdxImportDialog
 from bpsim.gui.dialogs.new_dataset import NewDatasetDialog
 from bpsim.gui.export.plot_export import ExportButton
+from bpsim.gui.host import Host
 from bpsim.gui.panels.data.panel import DataPanel
 from bpsim.gui.panels.decision_map import DecisionMapView
 from bpsim.gui.panels.descent import DescentView
@@ -37,12 +39,12 @@ from bpsim.gui.panels.digit_view import DigitView
 from bpsim.gui.panels.fit_plot import FitPlot
 from bpsim.gui.panels.landscape import LandscapeView, ParameterRecorder
 from bpsim.gui.panels.lesson_views import default_views
+from bpsim.gui.panels.loss_plot import LossPlot
 from bpsim.gui.panels.metrics import MetricsView
-from bpsim.gui.shell.docks import find_menu, make_panel_dock
+from bpsim.gui.panels.network.editor import NetworkEditor
+from bpsim.gui.panels.parameters.table import ParameterTable
+from bpsim.gui.shell.docks import make_panel_dock, show_beside
 from bpsim.gui.state.session import Session
-
-if TYPE_CHECKING:
-    from bpsim.gui.shell.main_window import MainWindow
 
 #: name, title, shown at first, the window's dock it joins as a tab
 DOCKS: tuple[tuple[str, str, bool, str], ...] = (
@@ -122,18 +124,9 @@ class DataViews:
     holders: dict[str, LazyPanel]
     recorder: ParameterRecorder
     dialog: QDialog | None = None
-    _placed: set[str] = field(default_factory=set)
 
 
-def _dock(window: MainWindow, name: str, title: str, widget: QWidget) -> QDockWidget:
-    return make_panel_dock(window, name, title, widget, tip=TIPS[name], name_widget=False)
-
-
-def _menu(window: MainWindow, title: str) -> QMenu | None:
-    return find_menu(window, title)
-
-
-def _action(window: MainWindow, name: str, text: str, tip: str) -> QAction:
+def _action(window: QWidget, name: str, text: str, tip: str) -> QAction:
     action = QAction(text, window)
     action.setObjectName(name)
     action.setToolTip(tip)
@@ -141,11 +134,13 @@ def _action(window: MainWindow, name: str, text: str, tip: str) -> QAction:
     return action
 
 
-def install_data_views(window: MainWindow) -> DataViews:
-    """Add the data panels, their docks, the Data menu and View toggles to ``window``."""
-    session, controller = window.session, window.controller
-    editor = window.panels["network_editor"]
-    table = window.panels["parameter_table"]
+def install_data_views(
+    host: Host, editor: NetworkEditor, table: ParameterTable, loss_plot: LossPlot
+) -> DataViews:
+    """Add the data panels, their docks, the Data menu and View toggles to the window;
+    the panels follow the window's ``editor`` and ``table`` (what is picked)."""
+    window = host.main_window()
+    session, controller = host.session, host.controller
     recorder = ParameterRecorder()
     early = _EarlyRecorder(session, recorder)
 
@@ -173,24 +168,16 @@ def install_data_views(window: MainWindow) -> DataViews:
         "digit_view": lambda: DigitView(session),
     }
     holders = {name: LazyPanel(name, factories[name]) for name, _t, _s, _b in DOCKS}
-    docks = {name: _dock(window, name, title, holders[name]) for name, title, _, _ in DOCKS}
+    docks = {
+        name: make_panel_dock(window, name, title, holders[name], tip=TIPS[name], name_widget=False)
+        for name, title, _, _ in DOCKS
+    }
     views = DataViews(_Panels(holders), docks, {}, holders, recorder)
     for name, _title, shown, beside in DOCKS:
-        dock = docks[name]
-        anchor = window.docks[beside]
-        if shown:
-            window.tabifyDockWidget(anchor, dock)
-            views._placed.add(name)
-        else:
-            # a hidden dock in a tab group leaves a stray tab bar: join when first shown
-            window.addDockWidget(window.dockWidgetArea(anchor), dock)
-            dock.hide()
-            dock.visibilityChanged.connect(
-                lambda visible, n=name, a=anchor: _first_show(window, views, n, a, visible)
-            )
-        anchor.raise_()  # the window's own panel stays in front
+        host.add_dock(docks[name], tab_with=beside, hidden=not shown)
 
     shown_by_default: set[str] = set()
+    placed: set[str] = set()  # docks already tabbed beside the view their lesson wants
 
     def show_default_views() -> None:  # the lesson's own pictures in front (issue 14)
         wanted = default_views(session.trainer)
@@ -199,9 +186,9 @@ def install_data_views(window: MainWindow) -> DataViews:
         shown_by_default.clear()
         for name, beside in wanted:
             anchor = window.findChild(QDockWidget, f"{beside}_dock")
-            if name not in views._placed and anchor is not None:
-                views._placed.add(name)
-                window.tabifyDockWidget(anchor, docks[name])
+            if name not in placed and anchor is not None:
+                placed.add(name)
+                show_beside(window, docks[name], anchor)
             docks[name].show()
             QTimer.singleShot(0, docks[name], docks[name].raise_)  # tabs settle when shown
             shown_by_default.add(name)
@@ -245,9 +232,7 @@ def install_data_views(window: MainWindow) -> DataViews:
             dialog.destroyed.connect(lambda *_: _forget(views, dialog))
             applied = getattr(dialog, "applied", None)
             if applied is not None:
-                applied.connect(
-                    lambda text: window.show_status(f"{text}: Edit ▸ Undo takes it back")
-                )
+                applied.connect(lambda text: host.show_status(f"{text}: Edit ▸ Undo takes it back"))
             views.dialog = dialog
             dialog.open()
 
@@ -262,52 +247,32 @@ def install_data_views(window: MainWindow) -> DataViews:
 
     def make_idx() -> QDialog:
         dialog = IdxImportDialog(session, controller, window)
-        dialog.newLesson.connect(lambda trainer: _new_lesson(window, trainer))
+        dialog.newLesson.connect(lambda trainer: _new_lesson(host, trainer))
         return dialog
 
     actions["import_idx"].triggered.connect(opener(make_idx))
-    window.addActions(list(actions.values()))
+    host.add_actions(actions)
 
-    data_menu = QMenu("&Data", window)
-    data_menu.setObjectName("data_menu")
-    for action in actions.values():
-        data_menu.addAction(action)
-    data_menu.addSeparator()
-    for name, _title, _shown, _beside in DOCKS:
-        data_menu.addAction(docks[name].toggleViewAction())
-    view_menu = _menu(window, "View")
-    anchor_menu = view_menu or _menu(window, "Help")
-    if anchor_menu is not None:
-        window.menuBar().insertMenu(anchor_menu.menuAction(), data_menu)
-    else:
-        window.menuBar().addMenu(data_menu)
-    if view_menu is not None:
-        first_separator = next((a for a in view_menu.actions() if a.isSeparator()), None)
-        for dock in docks.values():
-            if first_separator is not None:
-                view_menu.insertAction(first_separator, dock.toggleViewAction())
-            else:
-                view_menu.addAction(dock.toggleViewAction())
+    toggles = [docks[name].toggleViewAction() for name, _title, _shown, _beside in DOCKS]
+    host.add_to_menu("data", "data_set", *actions.values())
+    host.add_to_menu("data", "panels", *toggles)
+    host.add_to_menu("view", "panels", *toggles)
 
     # -- following -----------------------------------------------------------------------
     def built(panel: QWidget) -> None:
         if isinstance(panel, DataPanel):
             panel.add_actions([actions["new_dataset"], actions["import_csv"]])
-            panel.message.connect(window.show_status)
+            panel.message.connect(host.show_status)
         for button in panel.findChildren(ExportButton):
-            button.exported.connect(lambda path: window.show_status(f"Saved {path}"))
-            button.failed.connect(window.show_problem)
-        hook = getattr(panel, "apply_appearance", None)
-        appearance = getattr(window, "appearance", None)
-        if callable(hook) and appearance is not None:
-            hook(appearance)  # built after the window was styled
+            button.exported.connect(lambda path: host.show_status(f"Saved {path}"))
+            button.failed.connect(host.show_problem)
 
+    # (the window styles a panel built late: it follows each holder's `built` too)
     for holder in holders.values():
         holder.built.connect(built)
-    loss_plot = window.panels["loss_plot"]
     for button in loss_plot.findChildren(ExportButton):
-        button.exported.connect(lambda path: window.show_status(f"Saved {path}"))
-        button.failed.connect(window.show_problem)
+        button.exported.connect(lambda path: host.show_status(f"Saved {path}"))
+        button.failed.connect(host.show_problem)
     return views
 
 
@@ -340,42 +305,19 @@ class _EarlyRecorder(QObject):
             self.recorder.record(self.session.trainer.network.flat)
 
 
-def _first_show(
-    window: MainWindow, views: DataViews, name: str, anchor: QDockWidget, visible: bool
-) -> None:
-    dock = views.docks[name]
-    if not visible or name in views._placed or dock.isFloating():
-        return
-    views._placed.add(name)
-    if window.dockWidgetArea(anchor) != Qt.DockWidgetArea.NoDockWidgetArea and anchor.isVisible():
-        window.tabifyDockWidget(anchor, dock)
-        dock.show()
-        dock.raise_()
-
-
 def _forget(views: DataViews, dialog: QDialog) -> None:
     if views.dialog is dialog:
         views.dialog = None
 
 
-def _new_lesson(window: MainWindow, trainer: object) -> None:
+def _new_lesson(host: Host, trainer: object) -> None:
     """A new, unsaved lesson (the IDX dialog's 784-20-20-10 network), after asking about
     unsaved changes as File ▸ New does."""
-    from bpsim.core.trainer import Trainer
-
     if not isinstance(trainer, Trainer):
         return
 
     def replace() -> None:
-        window._replace(trainer, None)
-        documents = getattr(window, "documents", None)
-        if documents is not None:
-            documents.mark_unsaved()
-        window.setWindowModified(True)
-        window.show_status("A new lesson for the imported data: File ▸ Save As… keeps it")
+        host.replace_lesson(trainer, None, unsaved=True)
+        host.show_status("A new lesson for the imported data: File ▸ Save As… keeps it")
 
-    documents = getattr(window, "documents", None)
-    if documents is not None:
-        documents.ask_then(replace, "starting a new lesson")
-    else:
-        replace()
+    host.ask_then(replace, "starting a new lesson")

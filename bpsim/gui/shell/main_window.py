@@ -5,13 +5,17 @@ stands.
 The window owns no training logic. Actions call the session (phases) or the controller
 (undoable edits); everything on screen is refreshed from the session's signals, so a test
 can drive the window by its actions or its keys and read the same state a student sees.
+
+It is the composition root: it builds every part (panels, services, teaching and data
+tools) and hands each the :class:`~bpsim.gui.host.Host` it implements, plus the other
+parts it needs, by name. No part imports this module or reaches into the window.
 Nothing modal opens unless the user asks for it from a menu (Open…, Save As…, closing
 with unsaved changes): problems are shown in a banner over the window instead.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
@@ -30,18 +34,21 @@ from PySide6.QtWidgets import (
 
 from bpsim.core.trainer import Phase, Trainer
 from bpsim.fileformat import LessonFileError
+from bpsim.gui.host import RIGHT
 from bpsim.gui.panels.chain_rule_strip import install_chain_rule_strip
 from bpsim.gui.panels.loss_plot import LossPlot
 from bpsim.gui.panels.network.editor import NetworkEditor
 from bpsim.gui.panels.parameters.table import ParameterTable
-from bpsim.gui.services.documents import DocumentManager
+from bpsim.gui.services.documents import DocumentManager, load_trainer
 from bpsim.gui.services.help import HelpCenter, app_icon
 from bpsim.gui.services.presentation import PresentationMode
 from bpsim.gui.services.recovery import RecoveryManager
 from bpsim.gui.services.settings import Settings
 from bpsim.gui.shell.actions import STEP_ACTIONS, build_actions, set_run_state, undo_redo_actions
 from bpsim.gui.shell.data_tools import install_data_views
-from bpsim.gui.shell.docks import find_menu, make_panel_dock
+from bpsim.gui.shell.docks import make_panel_dock, place_dock
+from bpsim.gui.shell.menus import Menus
+from bpsim.gui.shell.status import status_text
 from bpsim.gui.shell.teaching_tools import install_teaching
 from bpsim.gui.state.controller import Controller
 from bpsim.gui.state.session import Session
@@ -51,7 +58,8 @@ from bpsim.gui.widgets.training_controls import TrainingControls
 from bpsim.gui.widgets.undo_history import UndoHistoryDock
 from bpsim.lessons.examples import DEFAULT_EXAMPLE, EXAMPLES, Example
 from bpsim.lessons.files import save_trainer, trainer_from_lesson_file
-from bpsim.text import fmt
+
+__all__ = ["MainWindow"]
 
 FILE_FILTER = "bpsim lessons (*.bpsim);;All files (*)"
 #: Phases that change what a saved file holds (forward and backward change only the trace).
@@ -74,102 +82,8 @@ QDockWidget::title {
 QLabel#status_position { padding: 2px 10px; }
 """
 STATUS_MESSAGE_MS = 8000
-
-
-def load_trainer(path: str | Path) -> Trainer:
-    """Open a lesson; every problem (a bad file, an unreadable one) is a LessonFileError."""
-    path = Path(path)
-    if not path.exists():
-        raise LessonFileError("no such file", path=path)
-    if path.is_dir():
-        raise LessonFileError("is a folder, not a .bpsim file", path=path)
-    try:
-        return trainer_from_lesson_file(path)
-    except OSError as error:
-        raise LessonFileError(f"cannot read: {error.strerror or error}", path=path) from None
-
-
-def _phase_text(session: Session) -> str:
-    trainer = session.trainer
-    if session.running:
-        return "running"
-    if session.training_blocked is not None:
-        return "waiting for data that fits the network"
-    if trainer.stopped is not None and trainer.phase in (Phase.READY, Phase.UPDATED):
-        return "stopped early"
-    trace, depth = trainer.trace, trainer.network.depth
-    phase = trainer.phase
-    if phase is Phase.FORWARD and trace is not None:
-        return f"forward, layer {trace.forward_done} of {depth} done"
-    if phase is Phase.BACKWARD and trace is not None:
-        return f"backward, {trace.backward_done} of {depth} layers done"
-    return {
-        Phase.READY: "ready",
-        Phase.FORWARD: "forward",
-        Phase.FORWARDED: "forward done",
-        Phase.BACKWARD: "backward",
-        Phase.BACKWARDED: "backward done",
-        Phase.UPDATED: "update done",
-    }[phase]
-
-
-def _loss_text(loss: float | None) -> str:
-    if loss is None or math.isnan(loss):
-        return "—"
-    return fmt(loss) if math.isfinite(loss) else "∞"
-
-
-def status_text(session: Session, picked: bool = False) -> str:
-    """Where training stands, for the status bar: ``Epoch 1 · Step 1 · Sample 1 (of 1) ·
-    Loss 0.184979 · Phase: forward done``.
-
-    Epoch, step and batch are those of the pass on screen: after an update, the step just
-    done; otherwise the step under way or about to begin. ``picked`` says that pass uses
-    a sample chosen with the sample picker (the trainer forgets that after the update).
-    """
-    t = session.trainer
-    phase = t.phase
-    n_batches = t.batches_per_epoch
-    parts: list[str] = []
-    if session.running:
-        parts += [f"Epoch {t.epoch + 1}", f"Step {t.step_count}"]
-        losses = t.history.step_loss.values
-        loss = float(losses[-1]) if len(losses) else None
-    else:
-        if phase is Phase.UPDATED:
-            step = t.step_count
-            if picked or (t.batch_index == 0 and t.epoch == 0):
-                epoch, batch = t.epoch + 1, None
-            elif t.batch_index == 0:
-                epoch, batch = t.epoch, n_batches
-            else:
-                epoch, batch = t.epoch + 1, t.batch_index
-        else:
-            step = t.step_count + 1
-            epoch, batch = t.epoch + 1, None if t.override is not None else t.batch_index + 1
-        parts += [f"Epoch {epoch}", f"Step {step}"]
-        in_view = phase is not Phase.READY and t.trace is not None
-        rows = t.trace.indices if in_view and t.trace is not None else t.next_batch()
-        n = len(t.inputs)
-        if picked or (phase is not Phase.UPDATED and t.override is not None):
-            if len(rows) == 1:
-                parts.append(f"Sample {int(rows[0]) + 1} (of {n}, picked)")
-            else:
-                parts.append(f"{len(rows)} picked samples")
-        elif len(rows) == 1:
-            text = f"Sample {int(rows[0]) + 1} (of {n})"
-            if n_batches > 1 and batch is not None:
-                text += f" · Batch {batch} of {n_batches}"
-            parts.append(text)
-        elif batch is not None:
-            parts.append(f"Batch {batch} of {n_batches} ({len(rows)} samples)")
-        else:
-            parts.append(f"{len(rows)} samples")
-        done = phase in (Phase.FORWARDED, Phase.BACKWARD, Phase.BACKWARDED, Phase.UPDATED)
-        loss = t.trace.loss if done and t.trace is not None else None
-    parts.append(f"Loss {_loss_text(loss)}")
-    parts.append(f"Phase: {_phase_text(session)}")
-    return " · ".join(parts)
+#: The groups of the Train menu, by the step actions that begin them.
+TRAIN_GROUPS = {"forward": "passes", "update": "update", "step": "steps", "run": "run"}
 
 
 class MainWindow(QMainWindow):
@@ -224,37 +138,58 @@ class MainWindow(QMainWindow):
         self.session = Session(trainer, file_path, self)
         self.controller = Controller(self.session, self)
         self.banner = MessageBanner(self)
-        self.action_map: dict[str, QAction] = build_actions(self)
+        self.menu_table = Menus(self.menuBar())
+        self.action_map: dict[str, QAction] = {}
+        self.add_actions(build_actions(self))
         undo, redo = undo_redo_actions(self.controller.undo_stack, self)
-        self.action_map["undo"], self.action_map["redo"] = undo, redo
-        self.addActions(list(self.action_map.values()))  # keys work with any menu closed
+        self.add_actions({"undo": undo, "redo": redo})
 
-        self.panels: dict[str, QWidget] = self._make_panels()
+        self.network_editor = NetworkEditor(self.session, self.controller)
+        self.loss_plot = LossPlot(self.session)
+        self.parameter_table = ParameterTable(self.session, self.controller)
+        self.panels: dict[str, QWidget] = {
+            "network_editor": self.network_editor,
+            "loss_plot": self.loss_plot,
+            "parameter_table": self.parameter_table,
+        }
+        #: The three panels of the default layout (what Reset layout shows again).
         self.docks: dict[str, QDockWidget] = {}
-        for name, title in PANELS:
-            self.docks[name] = self._make_dock(name, title, self.panels[name])
+        self._all_docks: dict[str, QDockWidget] = {}  # every dock, for host.dock(name)
         self._arrange_docks()
 
         self.controls = TrainingControls(self.session, self.controller, self)
         self.documents = DocumentManager(self)  # New, Open Recent, Revert, drops, modified
         self.undo_history = UndoHistoryDock(self.controller.undo_stack, self)
+        self.add_dock(self.undo_history, RIGHT, hidden=True)
         self._build_toolbars()
         self._build_menus()
         self._build_status_bar()
         self._connect()
+        editor, table = self.network_editor, self.parameter_table
         # Inspector, animation, rewind, quiz, handouts, compare runs (docks, Teach menu).
-        self.teaching = install_teaching(self)
+        self.teaching = install_teaching(self, editor, table)
         # Data panel, metrics, decision map, loss landscape, descent (docks, Data menu).
-        self.data_views = install_data_views(self)
+        self.data_views = install_data_views(self, editor, table, self.loss_plot)
         # The focus weight's chain rule, always on screen while presenting (View to show).
-        self.chain_rule = install_chain_rule_strip(self, self.panels["network_editor"])
+        self.chain_rule = install_chain_rule_strip(self, editor)
         self._default_state = self.saveState()
-        # Zoom, themes, presentation mode and help (run_app attaches the user's settings).
+        # Zoom and themes, presentation mode, help; run_app attaches the user's settings.
         self.settings: Settings | None = None
-        self.appearance = appearance.install(self)
+        self.appearance_styler = appearance.install(self, relayout=self.remeasure_toolbar)
+        self.appearance = self.appearance_styler.appearance
+        for holder in self.data_views.holders.values():
+            holder.built.connect(self.appearance_styler.style_new)
         self.presentation = PresentationMode(self, self.appearance)
+        self.add_to_menu(
+            "view",
+            "presentation",
+            *(
+                self.presentation.actions[name]
+                for name in ("presentation", "key_legend", "next_phase", "previous_phase")
+            ),
+        )
         self.help = HelpCenter(self)
-        self.appearance_styler.add_to_menu_end()
+        self._add_restore_defaults()
         self.setWindowIcon(app_icon())
 
         self.resize(QSize(1280, 860))
@@ -269,23 +204,15 @@ class MainWindow(QMainWindow):
 
     # -- construction --------------------------------------------------------------------
 
-    def _make_panels(self) -> dict[str, QWidget]:
-        return {
-            "network_editor": NetworkEditor(self.session, self.controller),
-            "loss_plot": LossPlot(self.session),
-            "parameter_table": ParameterTable(self.session, self.controller),
-        }
-
-    def _make_dock(self, name: str, title: str, widget: QWidget) -> QDockWidget:
-        return make_panel_dock(self, name, title, widget)
-
     def _arrange_docks(self) -> None:
         """The default layout: the network large on the left, loss over parameters on
         the right. There is no central widget, so the docks share the whole window."""
+        for name, title in PANELS:
+            self.docks[name] = make_panel_dock(self, name, title, self.panels[name])
         editor, plot, table = (self.docks[name] for name, _ in PANELS)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, editor)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, plot)
-        self.splitDockWidget(plot, table, Qt.Orientation.Vertical)
+        self.add_dock(editor, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.add_dock(plot, RIGHT)
+        self.add_dock(table, RIGHT, below="loss_plot")
 
     def _size_docks(self) -> None:
         editor, plot, table = (self.docks[name] for name, _ in PANELS)
@@ -345,9 +272,8 @@ class MainWindow(QMainWindow):
         self._fit_toolbar()
 
     def _build_menus(self) -> None:
+        """The window's own entries; every other part adds its own (see menus.MENUS)."""
         a = self.action_map
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
         new_menu = QMenu("&New from example", self)
         new_menu.setObjectName("new_from_example")
         new_menu.addAction(self.documents.actions["new_empty"])
@@ -358,45 +284,42 @@ class MainWindow(QMainWindow):
             action.setToolTip(f"Start a new, unsaved lesson from the example '{example.name}'")
             action.setStatusTip(action.toolTip())
             action.triggered.connect(lambda _=False, e=example: self._new_from_example(e))
-        file_menu.addMenu(new_menu)
-        file_menu.addAction(a["open"])
-        file_menu.addMenu(self.documents.recent_menu)
-        file_menu.addSeparator()
-        file_menu.addAction(a["save"])
-        file_menu.addAction(a["save_as"])
-        file_menu.addAction(self.documents.actions["revert"])
-        file_menu.addSeparator()
-        file_menu.addAction(a["quit"])
+        self.add_to_menu("file", "new", new_menu, a["open"], self.documents.recent_menu)
+        self.add_to_menu("file", "save", a["save"], a["save_as"], self.documents.actions["revert"])
+        self.add_to_menu("file", "quit", a["quit"])
 
-        edit_menu = bar.addMenu("&Edit")
-        edit_menu.addAction(a["undo"])
-        edit_menu.addAction(a["redo"])
-        edit_menu.addSeparator()
-        edit_menu.addAction(self.undo_history.toggle_action)
+        self.add_to_menu("edit", "undo", a["undo"], a["redo"])
+        self.add_to_menu("edit", "history", self.undo_history.toggle_action)
 
-        network_menu = bar.addMenu("&Network")
-        self.panels["network_editor"].edit_actions.fill_menu(network_menu)
+        self.network_editor.edit_actions.fill_menu(self.menu("network"))
 
-        train_menu = bar.addMenu("&Train")
+        group = TRAIN_GROUPS["forward"]
         for name in STEP_ACTIONS:
-            if name in ("update", "step", "run"):
-                train_menu.addSeparator()
-            train_menu.addAction(a[name])
+            group = TRAIN_GROUPS.get(name, group)
+            self.add_to_menu("train", group, a[name])
 
-        view_menu = bar.addMenu("&View")
-        for name, _ in PANELS:
-            view_menu.addAction(self.docks[name].toggleViewAction())
-        view_menu.addSeparator()
+        self.add_to_menu("view", "panels", *(self.docks[n].toggleViewAction() for n, _ in PANELS))
         for toolbar in self.toolbars.values():
             toggle = toolbar.toggleViewAction()
             toggle.setObjectName(f"show_{toolbar.objectName()}")
             toggle.setToolTip(f"Show or hide the {toolbar.windowTitle().lower()} toolbar")
-            view_menu.addAction(toggle)
-        view_menu.addSeparator()
-        view_menu.addAction(a["reset_layout"])
+            self.add_to_menu("view", "toolbars", toggle)
+        self.add_to_menu("view", "layout", a["reset_layout"])
 
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(a["about"])
+        self.add_to_menu("help", "about", a["about"])
+
+    def _add_restore_defaults(self) -> None:
+        action = appearance.make_action(
+            self,
+            "restore_defaults",
+            "Restore &default settings",
+            "Forget the theme, zoom, presentation choices and panel layout, and show the "
+            "tour again next time (recent files are kept)",
+            None,
+            self.restore_defaults,
+        )
+        self.add_actions({"restore_defaults": action})
+        self.add_to_menu("view", "defaults", action)
 
     def _build_status_bar(self) -> None:
         self.position_label = QLabel()
@@ -416,7 +339,7 @@ class MainWindow(QMainWindow):
         a["run"].triggered.connect(self._toggle_running)
         a["reset"].triggered.connect(s.reset)
         a["open"].triggered.connect(self._open_dialog)
-        a["save"].triggered.connect(self._save_interactive)
+        a["save"].triggered.connect(self.save_interactive)
         a["save_as"].triggered.connect(self._save_as_dialog)
         a["quit"].triggered.connect(self.close)
         a["reset_layout"].triggered.connect(self.reset_layout)
@@ -448,36 +371,6 @@ class MainWindow(QMainWindow):
     def status_text(self) -> str:
         """The status bar's description of where training stands."""
         return self.position_label.text()
-
-    # -- Host (bpsim.gui.host): what services and panel groups may ask of the window ---
-
-    def main_window(self) -> QMainWindow:
-        return self
-
-    def menu(self, name: str) -> QMenu:
-        found = find_menu(self, name.capitalize())
-        return found if found is not None else self.menuBar().addMenu(name.capitalize())
-
-    def action(self, name: str) -> QAction | None:
-        return self.action_map.get(name) or self.findChild(QAction, name)
-
-    def add_actions(self, actions: dict[str, QAction]) -> None:
-        self.action_map.update(actions)
-        self.addActions(list(actions.values()))
-
-    def add_dock(
-        self, dock: QDockWidget, area: Qt.DockWidgetArea, tab_with: str | None = None
-    ) -> None:
-        self.addDockWidget(area, dock)
-        other = self.dock(tab_with) if tab_with else None
-        if other is not None:
-            self.tabifyDockWidget(other, dock)
-
-    def dock(self, name: str) -> QDockWidget | None:
-        return self.findChild(QDockWidget, f"{name}_dock")
-
-    def replace_lesson(self, trainer: Trainer, path: Path | None) -> None:
-        self._replace(trainer, path)
 
     def _phase_finished(self, name: str) -> None:
         if name == "reset" and self.banner.kind == "warning":
@@ -513,6 +406,13 @@ class MainWindow(QMainWindow):
         self.banner.show_message(text, kind)
         self.statusBar().showMessage(text.splitlines()[0], STATUS_MESSAGE_MS)
 
+    def hide_problem(self) -> None:
+        self.banner.hide()
+
+    def problem_text(self) -> str:
+        """What the banner says while it shows, else ""."""
+        return self.banner.text() if self.banner.isVisible() else ""
+
     def _update_title(self) -> None:
         lesson = self.session.trainer.lesson
         path = self.session.path
@@ -530,31 +430,39 @@ class MainWindow(QMainWindow):
         except LessonFileError as error:
             self.show_problem(str(error))
             return False
-        self._replace(trainer, Path(path))
+        self.replace_lesson(trainer, Path(path))
         self.show_status(f"Opened {Path(path).name}")
         return True
 
-    def _replace(self, trainer: Trainer, path: Path | None) -> None:
+    def replace_lesson(self, trainer: Trainer, path: Path | None, *, unsaved: bool = False) -> None:
+        """Put ``trainer`` in place of the open lesson, belonging to ``path`` (None: never
+        saved). ``unsaved``: it holds work no file has (restored after a crash, a new
+        lesson for imported data), so it stays modified until saved."""
         self.banner.hide()
         self._picked = False
         self.session.replace_trainer(trainer, path)
         self.setWindowModified(False)
         self._update_title()
+        if unsaved:
+            self.documents.mark_unsaved()
+            self.setWindowModified(True)
 
-    def show_recovered(self, trainer: Trainer, path: Path | None) -> None:
-        """Show work restored from a recovery file: it belongs to ``path`` (None: never
-        saved) and stays unsaved until the user saves it."""
-        self._replace(trainer, path)
-        self.documents.mark_unsaved()
-        self.setWindowModified(True)
+    def ask_then(self, proceed: Callable[[], object], doing: str = "going on") -> None:
+        self.documents.ask_then(proceed, doing)
+
+    def is_modified(self) -> bool:
+        return self.isWindowModified()
+
+    def set_modified(self, modified: bool) -> None:
+        self.setWindowModified(modified)
 
     def _new_from_example(self, example: Example) -> None:
-        self.documents.ask_then(lambda: self.open_example(example), "starting a new lesson")
+        self.ask_then(lambda: self.open_example(example), "starting a new lesson")
 
     def open_example(self, example: Example) -> None:
         """Start an unsaved lesson from a built-in example (Save asks where to write it,
         so the bundled file is never overwritten)."""
-        self._replace(trainer_from_lesson_file(example.path), None)
+        self.replace_lesson(trainer_from_lesson_file(example.path), None)
         self.show_status(f"New lesson from the example '{example.name}'")
 
     def save(self, path: str | Path | None = None) -> bool:
@@ -590,7 +498,7 @@ class MainWindow(QMainWindow):
         return str(path.parent) if path is not None else str(Path.home())
 
     def _open_dialog(self) -> None:
-        self.documents.ask_then(self._choose_and_open, "opening another lesson")
+        self.ask_then(self._choose_and_open, "opening another lesson")
 
     def _choose_and_open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -599,7 +507,8 @@ class MainWindow(QMainWindow):
         if path:
             self.open(path)
 
-    def _save_interactive(self) -> bool:
+    def save_interactive(self) -> bool:
+        """Save to the lesson's file, or ask where (Save As…) when it has none."""
         if self.session.path is None:
             return self._save_as_dialog()
         return self.save()
@@ -647,7 +556,7 @@ class MainWindow(QMainWindow):
         box.open()
 
     def _close_answered(self, answer: QMessageBox.StandardButton) -> None:
-        if answer == QMessageBox.StandardButton.Save and not self._save_interactive():
+        if answer == QMessageBox.StandardButton.Save and not self.save_interactive():
             return
         if answer in (QMessageBox.StandardButton.Save, QMessageBox.StandardButton.Discard):
             self._force_close = True
@@ -689,6 +598,54 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(QByteArray(geometry))
         if isinstance(state, QByteArray | bytes) and self.restoreState(QByteArray(state)):
             self._layout_sized = True
+
+    def restore_defaults(self) -> None:
+        """Default theme, zoom, presentation choices, animation speed and layout now (the
+        settings, when attached, forget what they remember: Settings.attach)."""
+        self.presentation.restore_defaults()
+        self.appearance.set(appearance.DEFAULT_THEME, 1.0)
+        normal_speed = self.action("animation_speed_normal")
+        if normal_speed is not None:
+            normal_speed.trigger()
+        self.reset_layout()
+        self.show_status("Settings restored to their defaults")
+
+    # -- the Host protocol (bpsim/gui/host.py): what the parts of the window may ask ----
+
+    def main_window(self) -> QMainWindow:
+        return self
+
+    def menu(self, name: str) -> QMenu:
+        return self.menu_table.menu(name)
+
+    def add_to_menu(self, name: str, group: str, *items: QAction | QMenu) -> None:
+        self.menu_table.add(name, group, *items)
+
+    def action(self, name: str) -> QAction | None:
+        return self.action_map.get(name)
+
+    def add_actions(self, actions: Mapping[str, QAction]) -> None:
+        self.action_map.update(actions)
+        owned = set(self.actions())
+        self.addActions([a for a in actions.values() if a not in owned])
+
+    def add_dock(
+        self,
+        dock: QDockWidget,
+        area: Qt.DockWidgetArea = RIGHT,
+        tab_with: str | None = None,
+        *,
+        below: str | None = None,
+        hidden: bool = False,
+    ) -> None:
+        name = dock.objectName().removesuffix("_dock")
+        partner = self._all_docks[tab_with] if tab_with is not None else None
+        upper = self._all_docks[below] if below is not None else None
+        place_dock(self, dock, area, tab_with=partner, below=upper, hidden=hidden)
+        self._all_docks[name] = dock
+
+    def dock(self, name: str) -> QDockWidget | None:
+        return self._all_docks.get(name)
 
     def _about(self) -> None:
         self.help.show_about()  # bpsim.gui.services.help: icon, version, keys; opened, not exec'd

@@ -1,10 +1,10 @@
 """The teaching tools in the main window: the inspector, animated passes, rewinding,
 quiz mode, handouts, the gradient check and compared runs.
 
-:func:`install_teaching` adds them to a :class:`~bpsim.gui.shell.main_window.MainWindow` with
-its own docks, a timeline toolbar, a Teach menu, File ▸ Export and View toggles, so the
-window's module only calls it once. Everything is reachable by object name, like the
-window's own actions and panels:
+:func:`install_teaching` adds them to the window through its
+:class:`~bpsim.gui.host.Host`: their docks, a timeline toolbar, the Teach menu, File ▸
+Export and View toggles, so the window's module only calls it once. Everything is
+reachable by object name, like the window's own actions and panels:
 
 - docks ``inspector_dock``, ``quiz_dock``, ``compare_runs_dock`` holding ``inspector``,
   ``quiz``, ``compare_runs``; the toolbar ``timeline_toolbar`` holding ``timeline_bar``;
@@ -17,23 +17,22 @@ window's own actions and panels:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar
 
 from bpsim.gui.export.handout_export import HandoutExporter
+from bpsim.gui.host import Host
 from bpsim.gui.panels.compare_runs import CompareRuns
 from bpsim.gui.panels.inspector.panel import Inspector
 from bpsim.gui.panels.network.animation import PassAnimation, animation_actions
+from bpsim.gui.panels.network.editor import NetworkEditor
+from bpsim.gui.panels.parameters.table import ParameterTable
 from bpsim.gui.panels.quiz import Quiz, QuizPanel, quiz_action
-from bpsim.gui.shell.docks import find_menu, make_panel_dock
+from bpsim.gui.shell.docks import make_panel_dock
 from bpsim.gui.state.rewind import PhaseMemory, Rewind, rewind_actions
 from bpsim.gui.widgets.timeline_bar import TimelineBar
-
-if TYPE_CHECKING:
-    from bpsim.gui.shell.main_window import MainWindow
 
 INSPECTOR_SHARE = 0.36  # of the left column's height, under the network
 
@@ -83,19 +82,11 @@ class Teaching:
     actions: dict[str, QAction]
 
 
-def _dock(window: QMainWindow, name: str, title: str, widget: QWidget) -> QDockWidget:
-    return make_panel_dock(window, name, title, widget)
-
-
-def _menu(window: QMainWindow, title: str) -> QMenu | None:
-    return find_menu(window, title)
-
-
-def install_teaching(window: MainWindow) -> Teaching:
-    """Add the teaching tools to ``window`` (a MainWindow); returns what was built."""
-    session = window.session
-    editor = window.panels["network_editor"]
-    table = window.panels["parameter_table"]
+def install_teaching(host: Host, editor: NetworkEditor, table: ParameterTable) -> Teaching:
+    """Add the teaching tools to the window; ``editor`` and ``table`` are the window's
+    network editor and parameter table, which the tools follow. Returns what was built."""
+    window = host.main_window()
+    session = host.session
 
     memory = PhaseMemory(session, window)
     rewind = Rewind(session, window)
@@ -107,29 +98,20 @@ def install_teaching(window: MainWindow) -> Teaching:
     exporter.before_picture = animation.stop
     compare = CompareRuns(session)
 
-    # -- docks ---------------------------------------------------------------------------
+    # -- docks: the inspector under the network; the quiz and the comparison start
+    # hidden and join the inspector's and the loss plot's tabs when first shown
     docks = {
-        "inspector": _dock(window, "inspector", "Inspector", inspector),
-        "quiz": _dock(window, "quiz", "Quiz", quiz_panel),
-        "compare_runs": _dock(window, "compare_runs", "Compare runs", compare),
+        "inspector": make_panel_dock(window, "inspector", "Inspector", inspector),
+        "quiz": make_panel_dock(window, "quiz", "Quiz", quiz_panel),
+        "compare_runs": make_panel_dock(window, "compare_runs", "Compare runs", compare),
     }
-    editor_dock = window.docks["network_editor"]
-    window.splitDockWidget(editor_dock, docks["inspector"], Qt.Orientation.Vertical)
-    # The quiz and the comparison start hidden; they join a tab group when first shown
-    # (a hidden dock in a tab group leaves a stray tab bar behind).
-    for name in ("quiz", "compare_runs"):
-        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, docks[name])
-        docks[name].hide()
-    placed: set[str] = set()
+    host.add_dock(docks["inspector"], below="network_editor")
+    host.add_dock(docks["quiz"], tab_with="inspector", hidden=True)
+    host.add_dock(docks["compare_runs"], tab_with="loss_plot", hidden=True)
 
-    def bring_up(name: str, beside: QDockWidget) -> None:
-        dock = docks[name]
-        if name not in placed and not dock.isFloating():
-            placed.add(name)
-            if window.dockWidgetArea(beside) != Qt.DockWidgetArea.NoDockWidgetArea:
-                window.tabifyDockWidget(beside, dock)
-        dock.show()
-        dock.raise_()
+    def bring_up(name: str) -> None:
+        docks[name].show()
+        docks[name].raise_()
 
     # -- the timeline toolbar --------------------------------------------------------------
     actions: dict[str, QAction] = {}
@@ -154,82 +136,59 @@ def install_teaching(window: MainWindow) -> Teaching:
     tip = "Compare runs: train the same start with two optimizers or learning rates"
     compare_action.setToolTip(f"{tip} (Ctrl+Shift+C)")
     compare_action.setStatusTip(tip)
-
-    compare_action.triggered.connect(lambda: bring_up("compare_runs", window.docks["loss_plot"]))
+    compare_action.triggered.connect(lambda: bring_up("compare_runs"))
     actions["compare_runs"] = compare_action
     export_actions = exporter.actions(window)
     actions.update(export_actions)
-    window.addActions(list(actions.values()))  # keys work with the menus closed
+    host.add_actions(actions)  # keys work with the menus closed
 
     # -- menus ---------------------------------------------------------------------------
-    file_menu = _menu(window, "File")
-    if file_menu is not None:
-        export_menu = QMenu("&Export", window)
-        export_menu.setObjectName("export_menu")
-        for name in ("export_markdown", "export_html", "export_pdf"):
-            export_menu.addAction(export_actions[name])
-        export_menu.addSeparator()
-        for name in ("export_json", "export_numpy", "export_pytorch"):
-            export_menu.addAction(export_actions[name])
-        quit_action = window.action_map.get("quit")
-        if quit_action is not None:
-            file_menu.insertMenu(quit_action, export_menu)
-            file_menu.insertSeparator(quit_action)
-        else:
-            file_menu.addMenu(export_menu)
+    export_menu = QMenu("&Export", window)
+    export_menu.setObjectName("export_menu")
+    for name in ("export_markdown", "export_html", "export_pdf"):
+        export_menu.addAction(export_actions[name])
+    export_menu.addSeparator()
+    for name in ("export_json", "export_numpy", "export_pytorch"):
+        export_menu.addAction(export_actions[name])
+    host.add_to_menu("file", "export", export_menu)
 
-    teach = QMenu("T&each", window)
-    teach.setObjectName("teach_menu")
-    teach.addAction(actions["step_back"])
-    teach.addAction(actions["step_forward"])
-    teach.addSeparator()
-    teach.addAction(docks["inspector"].toggleViewAction())
-    teach.addAction(actions["quiz_mode"])
-    teach.addAction(actions["animate_passes"])
-    speed_menu = teach.addMenu("Animation &speed")
+    speed_menu = QMenu("Animation &speed", window)
     speed_menu.setObjectName("animation_speed_menu")
     for name in ("animation_speed_slow", "animation_speed_normal", "animation_speed_fast"):
         speed_menu.addAction(actions[name])
-    teach.addSeparator()
-    teach.addAction(actions["check_gradients"])
-    teach.addAction(actions["compare_runs"])
-    help_menu = _menu(window, "Help")
-    if help_menu is not None:
-        window.menuBar().insertMenu(help_menu.menuAction(), teach)
-    else:
-        window.menuBar().addMenu(teach)
-
-    view_menu = _menu(window, "View")
-    if view_menu is not None:
-        first_separator = next((a for a in view_menu.actions() if a.isSeparator()), None)
-        for dock in docks.values():
-            if first_separator is not None:
-                view_menu.insertAction(first_separator, dock.toggleViewAction())
-            else:
-                view_menu.addAction(dock.toggleViewAction())
-        if first_separator is not None:
-            view_menu.insertAction(first_separator, toolbar_toggle)
-        else:
-            view_menu.addAction(toolbar_toggle)
+    host.add_to_menu("teach", "timeline", actions["step_back"], actions["step_forward"])
+    host.add_to_menu(
+        "teach",
+        "tools",
+        docks["inspector"].toggleViewAction(),
+        actions["quiz_mode"],
+        actions["animate_passes"],
+        speed_menu,
+    )
+    host.add_to_menu("teach", "checks", actions["check_gradients"], actions["compare_runs"])
+    host.add_to_menu("view", "panels", *(dock.toggleViewAction() for dock in docks.values()))
+    host.add_to_menu("view", "toolbars", toolbar_toggle)
 
     # -- following ---------------------------------------------------------------------------
     editor.selectionChangedTo.connect(inspector.show_key)
     table.currentParameterChanged.connect(
         lambda key: inspector.show_key(key) if key is not None else None
     )
-    table.gradientsChecked.connect(window.show_status)
-    exporter.message.connect(window.show_status)
-    exporter.problem.connect(window.show_problem)
-    quiz.message.connect(window.show_status)
-    compare.message.connect(window.show_status)
+    table.gradientsChecked.connect(host.show_status)
+    exporter.message.connect(host.show_status)
+    exporter.problem.connect(host.show_problem)
+    quiz.message.connect(host.show_status)
+    compare.message.connect(host.show_status)
 
     def quiz_toggled(on: bool) -> None:
         if on:
-            bring_up("quiz", docks["inspector"])
+            bring_up("quiz")
 
     quiz.enabledChanged.connect(quiz_toggled)
     quiz.asked.connect(lambda question: quiz_toggled(question is not None))
 
+    editor_dock = host.dock("network_editor")
+    assert editor_dock is not None
     sizer = _FirstShow(window, editor_dock, docks["inspector"])
     window.installEventFilter(sizer)
     return Teaching(

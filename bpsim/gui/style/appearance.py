@@ -14,9 +14,10 @@ kinds of colour blindness (Machado et al. 2009) so the tests can check that ever
 that tells two things apart stays apart for everyone.
 
 :class:`Appearance` holds the zoom and the theme and says ``changed``; :func:`install`
-gives the window its actions (View ▸ Zoom, View ▸ Theme) and re-styles it on every
-change. Each panel follows through a small ``apply_appearance(appearance)`` method: any
-widget in the window that has one is called, so a new panel takes part by defining it.
+gives the window (a :class:`~bpsim.gui.host.Host`) its actions (View ▸ Zoom, View ▸
+Theme) and re-styles it on every change. Each panel follows through a small
+``apply_appearance(appearance)`` method: any widget in the window that has one is
+called, so a new panel takes part by defining it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSize, Qt, Signal
@@ -42,7 +44,7 @@ from bpsim.gui.style import palette as drawing
 from bpsim.teaching.formulas import Colors
 
 if TYPE_CHECKING:
-    from bpsim.gui.shell.main_window import MainWindow
+    from bpsim.gui.host import Host
 
 #: The zoom factors Ctrl+= and Ctrl+- step through.
 ZOOM_STEPS: tuple[float, ...] = (0.5, 0.67, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
@@ -503,17 +505,9 @@ def contrast_ratio(a: QColor, b: QColor) -> float:
 # -- the window ----------------------------------------------------------------------
 
 
-def _menu(window: QWidget, title: str) -> QMenu | None:
-    """A menu of the window's menu bar by its title ("&View")."""
-    for action in window.menuBar().actions():  # type: ignore[attr-defined]
-        menu = action.menu()
-        if isinstance(menu, QMenu) and action.text().replace("&", "") == title.replace("&", ""):
-            return menu
-    return None
-
-
 def view_menu(window: QWidget) -> QMenu | None:
-    return _menu(window, "View")
+    """The window's View menu (for code not yet given a host: ``host.menu("view")``)."""
+    return window.findChild(QMenu, "view_menu")
 
 
 def make_action(
@@ -558,9 +552,15 @@ def set_tips(action: QAction, tip: str) -> None:
 class WindowAppearance(QObject):
     """Applies an :class:`Appearance` to a main window and owns its View-menu actions."""
 
-    def __init__(self, window: MainWindow, appearance: Appearance) -> None:
+    def __init__(
+        self, host: Host, appearance: Appearance, relayout: Callable[[], object] | None = None
+    ) -> None:
+        window = host.main_window()
         super().__init__(window)
+        self.host = host
         self.window = window
+        #: Called after every re-styling: the window measures its toolbars again.
+        self.relayout = relayout
         self.appearance = appearance
         app = QApplication.instance()
         base = QFont(app.font()) if isinstance(app, QApplication) else QFont(window.font())
@@ -603,46 +603,31 @@ class WindowAppearance(QObject):
                 theme.title,
                 theme.tip,
                 THEME_KEYS[name],
-                lambda n=name: a.set_theme(n),
+                partial(a.set_theme, name),
                 checkable=True,
             )
             group.addAction(action)
             self.actions[f"theme_{name}"] = action
-        self.actions["restore_defaults"] = make_action(
-            w,
-            "restore_defaults",
-            "Restore &default settings",
-            "Forget the theme, zoom, presentation choices and panel layout, and show the "
-            "tour again next time (recent files are kept)",
-            None,
-            self.restore_defaults,
-        )
-        for action in self.actions.values():
-            w.addAction(action)  # keys work with the menu bar hidden (presentation mode)
-        w.action_map.update(self.actions)
+        self.host.add_actions(self.actions)  # keys work with the menu bar hidden
 
         for name, key in VIEW_KEYS.items():
-            action = w.findChild(QAction, name)
-            if action is not None and action.shortcut().isEmpty():
-                tip = action.statusTip() or action.toolTip()
-                action.setShortcut(QKeySequence(key))
-                set_tips(action, tip)
+            toggle = w.findChild(QAction, name)
+            if toggle is not None and toggle.shortcut().isEmpty():
+                tip = toggle.statusTip() or toggle.toolTip()
+                toggle.setShortcut(QKeySequence(key))
+                set_tips(toggle, tip)
                 if name in VIEW_TEXTS:
-                    action.setText(VIEW_TEXTS[name])
-                if action not in w.actions():
-                    w.addAction(action)
+                    toggle.setText(VIEW_TEXTS[name])
+                if toggle not in w.actions():
+                    w.addAction(toggle)
 
-        menu = view_menu(w)
-        if menu is None:
-            return
-        menu.addSeparator()
-        for name in ("zoom_in", "zoom_out", "zoom_reset"):
-            menu.addAction(self.actions[name])
-        themes = menu.addMenu("&Theme")
+        themes = QMenu("&Theme", self.host.menu("view"))
         themes.setObjectName("theme_menu")
         for name in THEMES:
             themes.addAction(self.actions[f"theme_{name}"])
         self.theme_menu = themes
+        zoom = [self.actions[name] for name in ("zoom_in", "zoom_out", "zoom_reset")]
+        self.host.add_to_menu("view", "zoom", *zoom, themes)
 
     def zoom_in(self) -> None:
         """One step larger, unless the window would then be wider than its screen (a
@@ -651,9 +636,7 @@ class WindowAppearance(QObject):
         self.appearance.zoom_in()
         if self.appearance.zoom != before and not self.fits_screen():
             self.appearance.set_zoom(before)
-            self.window.show_status(
-                f"Larger text would not fit this screen; staying at {before:.0%}"
-            )
+            self.host.show_status(f"Larger text would not fit this screen; staying at {before:.0%}")
 
     def fits_screen(self) -> bool:
         """Whether the window's smallest width fits its screen (or its present width,
@@ -663,28 +646,11 @@ class WindowAppearance(QObject):
         room = max(room, self.window.width())
         return self.window.minimumSizeHint().width() <= room
 
-    def add_to_menu_end(self) -> None:
-        """Put "Restore default settings" last in the View menu (after presentation)."""
-        menu = view_menu(self.window)
-        if menu is not None:
-            menu.addSeparator()
-            menu.addAction(self.actions["restore_defaults"])
-
-    def restore_defaults(self) -> None:
-        """Default theme, zoom and layout now, and a store with nothing remembered."""
-        window = self.window
-        presentation = getattr(window, "presentation", None)
-        if presentation is not None:
-            presentation.restore_defaults()
-        self.appearance.set(DEFAULT_THEME, 1.0)
-        normal_speed = window.findChild(QAction, "animation_speed_normal")
-        if normal_speed is not None:
-            normal_speed.trigger()
-        window.reset_layout()
-        settings = getattr(window, "settings", None)
-        if settings is not None:
-            settings.reset_to_defaults()
-        window.show_status("Settings restored to their defaults")
+    def style_new(self, widget: QWidget) -> None:
+        """Style a panel built after the window was (a dock's panel built when first shown)."""
+        hook = getattr(widget, "apply_appearance", None)
+        if callable(hook):
+            hook(self.appearance)
 
     def font(self) -> QFont:
         font = QFont(self.base_font)
@@ -766,9 +732,8 @@ class WindowAppearance(QObject):
             hook = getattr(widget, "apply_appearance", None)
             if callable(hook):
                 hook(appearance)
-        remeasure = getattr(window, "remeasure_toolbar", None)
-        if callable(remeasure):
-            remeasure()
+        if self.relayout is not None:
+            self.relayout()
 
 
 def _concrete_style(theme: Theme) -> str:
@@ -783,9 +748,8 @@ def _concrete_style(theme: Theme) -> str:
     )
 
 
-def install(window: MainWindow) -> Appearance:
-    """Give ``window`` an :class:`Appearance` (light, 100 %), its View-menu actions, and
-    keep it styled; returns the appearance (also ``window.appearance``)."""
-    appearance = Appearance(window)
-    window.appearance_styler = WindowAppearance(window, appearance)
-    return appearance
+def install(host: Host, relayout: Callable[[], object] | None = None) -> WindowAppearance:
+    """Give the window an :class:`Appearance` (light, 100 %), its View-menu actions, and
+    keep it styled, calling ``relayout`` after each re-styling; returns what styles it
+    (``.appearance`` is the zoom and theme)."""
+    return WindowAppearance(host, Appearance(host.main_window()), relayout)

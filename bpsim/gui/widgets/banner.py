@@ -48,12 +48,13 @@ class MessageBanner(QFrame):
         close.setToolTip("Close this message")
         close.setAutoRaise(True)
         close.clicked.connect(self.hide)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(12, 6, 6, 6)
-        layout.setSpacing(10)
-        layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignVCenter)
-        layout.addWidget(self.label, 1, Qt.AlignmentFlag.AlignVCenter)
-        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignVCenter)
+        #: symbol, text, ✕ (a subclass may put buttons before the ✕)
+        self.row = QHBoxLayout(self)
+        self.row.setContentsMargins(12, 6, 6, 6)
+        self.row.setSpacing(10)
+        self.row.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.row.addWidget(self.label, 1, Qt.AlignmentFlag.AlignVCenter)
+        self.row.addWidget(close, 0, Qt.AlignmentFlag.AlignVCenter)
         self._auto_hide = QTimer(self)
         self._auto_hide.setSingleShot(True)
         self._auto_hide.timeout.connect(self.hide)
@@ -94,8 +95,8 @@ class MessageBanner(QFrame):
             ):
                 top = max(top, bar.geometry().bottom() + 1)
         width = min(MAX_WIDTH, window.width() - 24)
-        layout = self.layout()
-        height = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else -1
+        row = self.row
+        height = row.totalHeightForWidth(width) if row.hasHeightForWidth() else -1
         if height <= 0:
             height = self.sizeHint().height()
         self.setGeometry(QRect((window.width() - width) // 2, top + 6, width, height))

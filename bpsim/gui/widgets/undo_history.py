@@ -7,9 +7,8 @@ Edit ▸ Undo history (Ctrl+H) shows it, and it never blocks anything.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QUndoStack
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QUndoView
+from PySide6.QtWidgets import QDockWidget, QUndoView, QWidget
 
 #: The first line of the list: the lesson before any edit.
 EMPTY_LABEL = "<as opened>"
@@ -17,10 +16,11 @@ TIP = "Show or hide the list of edits; click an entry to go back (or forward) to
 
 
 class UndoHistoryDock(QDockWidget):
-    """A dock holding a :class:`QUndoView` of ``stack``; ``toggle_action`` shows it."""
+    """A dock holding a :class:`QUndoView` of ``stack``; ``toggle_action`` shows it. The
+    window docks it (hidden at first)."""
 
-    def __init__(self, stack: QUndoStack, window: QMainWindow) -> None:
-        super().__init__("Undo history", window)
+    def __init__(self, stack: QUndoStack, parent: QWidget | None = None) -> None:
+        super().__init__("Undo history", parent)
         self.setObjectName("undo_history_dock")
         self.view = QUndoView(stack, self)
         self.view.setObjectName("undo_history")
@@ -39,8 +39,6 @@ class UndoHistoryDock(QDockWidget):
         native = self.toggle_action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         self.toggle_action.setToolTip(f"{TIP} ({native})")
         self.toggle_action.setStatusTip(TIP)
-        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self)
-        self.hide()
 
     def entries(self) -> list[str]:
         """The list as shown, first line (the lesson as opened) included."""
