@@ -3,15 +3,30 @@
 Both the command line and the window go through here, so a file that loads in one loads
 in the other, and a training state that does not fit its lesson is refused with the same
 message naming ``state.…`` in the file.
+
+Two promises are kept here: a lesson is refused (naming the key and the figure) before
+the engine allocates more memory than this machine has free, and a trained lesson is
+always saved as something that loads, leaving out (and saying so) what cannot be written.
 """
 
 from __future__ import annotations
 
+import copy
+import math
 from pathlib import Path
 
+from bpsim.core.spec import Lesson
 from bpsim.core.state import StateError
 from bpsim.core.trainer import Trainer
+from bpsim.datasets.system import available_memory, memory_budget, size_text
 from bpsim.fileformat import LessonFileError, load_lesson, parse_lesson, save_lesson
+
+#: Copies of the parameters the engine keeps: the parameters, the gradients, the update,
+#: the starting values, up to three optimizer buffers (Adam with amsgrad) and a snapshot.
+PARAMETER_COPIES = 8
+#: Arrays of batch × neurons one pass keeps (net inputs, activations, deltas, and a spare).
+PASS_ARRAYS = 4
+FLOAT_BYTES = 8
 
 
 def resolve_source(source: str | Path) -> Path:
@@ -23,11 +38,18 @@ def resolve_source(source: str | Path) -> Path:
     from bpsim.lessons.examples import find_example
 
     path = Path(source)
-    if not path.exists() and isinstance(source, str):
+    if isinstance(source, str) and not _exists(path):
         example = find_example(source)
         if example is not None:
             return example.path
     return path
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):  # a name too long, a NUL
+        return False
 
 
 def open_lesson(source: str | Path) -> Trainer:
@@ -42,21 +64,155 @@ def open_lesson(source: str | Path) -> Trainer:
 def trainer_from_lesson_file(path: str | Path) -> Trainer:
     """Load a `.bpsim` file and build its trainer; :class:`LessonFileError` on any problem."""
     lesson = load_lesson(path)
-    try:
-        return Trainer(lesson)
-    except StateError as error:
-        raise LessonFileError(error.message, place=error.place, path=Path(path)) from None
+    return _trainer(lesson, Path(path))
 
 
 def trainer_from_text(text: str, *, path: Path | None = None) -> Trainer:
     """Build a trainer from a lesson's JSON text (for tests and examples)."""
-    lesson = parse_lesson(text, path=path)
+    return _trainer(parse_lesson(text, path=path), path)
+
+
+def _trainer(lesson: Lesson, path: Path | None) -> Trainer:
+    check_memory(lesson, path)
     try:
         return Trainer(lesson)
     except StateError as error:
         raise LessonFileError(error.message, place=error.place, path=path) from None
+    except MemoryError:  # the estimate is rough: the machine may have less than it said
+        raise LessonFileError(
+            "there is not enough free memory to train this lesson; make it smaller",
+            place="layers",
+            path=path,
+        ) from None
 
 
-def save_trainer(trainer: Trainer, path: str | Path) -> None:
-    """Write the lesson as it stands (parameters, settings and training state), atomically."""
-    save_lesson(trainer.to_lesson(), path)
+# ----------------------------------------------------------------------------- memory
+
+
+def parameter_count(lesson: Lesson) -> int:
+    """Weights and biases of the lesson's network."""
+    total = 0
+    for before, layer in zip(lesson.layers, lesson.layers[1:], strict=False):
+        total += before.size * layer.size + layer.bias_count()
+    return total
+
+
+def memory_needed(lesson: Lesson) -> tuple[str, str, int]:
+    """The largest of the engine's needs for ``lesson``: (key, what, bytes).
+
+    Parameters with their copies (optimizer state, gradients) are weighed against one
+    pass of the batch through every layer, so the message names the part to shrink.
+    """
+    params = parameter_count(lesson)
+    neurons = sum(layer.size for layer in lesson.layers)
+    widest = max(layer.size for layer in lesson.layers)
+    samples = len(lesson.dataset.inputs)
+    held_out = math.floor(lesson.training.validation_fraction * samples)
+    train_rows = max(samples - held_out, 1)
+    batch = lesson.training.batch_size or train_rows
+    batch = min(batch, train_rows)
+    for_params = params * PARAMETER_COPIES * FLOAT_BYTES
+    for_pass = batch * neurons * PASS_ARRAYS * FLOAT_BYTES
+    for_validation = held_out * widest * 2 * FLOAT_BYTES
+    needs = [
+        (
+            "layers",
+            f"the network's {params:,} weights and biases with their gradients and "
+            f"{lesson.optimizer.name}'s state",
+            for_params,
+        ),
+        (
+            "training.batch_size",
+            f"a batch of {batch:,} samples through {neurons:,} neurons "
+            f"(the widest layer has {widest:,})",
+            for_pass,
+        ),
+        (
+            "training.validation_fraction",
+            f"the {held_out:,} validation samples through a layer of {widest:,} neurons",
+            for_validation,
+        ),
+    ]
+    key, what, _ = max(needs, key=lambda need: need[2])
+    return key, what, for_params + for_pass + for_validation
+
+
+def check_memory(lesson: Lesson, path: Path | None = None) -> None:
+    """Refuse a lesson the engine could not hold in this machine's free memory, naming the
+    key to change and the figure, before anything is allocated."""
+    key, what, need = memory_needed(lesson)
+    if need > memory_budget():
+        raise LessonFileError(
+            f"{what} need about {size_text(need)} of memory; this machine has "
+            f"{size_text(available_memory())} free, and a lesson may use half of that",
+            place=key,
+            path=path,
+        )
+
+
+# ----------------------------------------------------------------------------- saving
+
+
+def save_trainer(trainer: Trainer, path: str | Path) -> list[str]:
+    """Write the lesson as it stands (parameters, settings and training state), atomically.
+
+    Whatever can be written is: when the state holds something a file cannot (a number
+    that overflowed, more than a file may hold), the save is tried again without the
+    optimizer's state, then without the starting values, then without the training state,
+    so a run that trained always leaves a file that loads. Returns what was left out, one
+    note each (empty when everything was written). Problems with the disk or the target
+    (full, read-only, a device) raise :class:`LessonFileError`.
+    """
+    lesson = trainer.to_lesson()
+    notes: list[str] = []
+    try:
+        save_lesson(lesson, path)
+        return notes
+    except LessonFileError as error:
+        if _about_the_target(error) or lesson.state is None:
+            raise
+        first = error
+    state = copy.copy(lesson.state)
+    steps = (
+        ("optimizer", "the optimizer's state (training goes on with a fresh one)"),
+        ("initial_parameters", "the starting weights (Reset goes back to the saved ones)"),
+    )
+    for key, note in steps:
+        if key not in state:
+            continue
+        if key == "optimizer":
+            state[key] = _fresh_optimizer_state(trainer)
+        else:
+            del state[key]
+        notes.append(note)
+        try:
+            save_lesson(_with_state(lesson, state), path)
+            return [_because(first), *notes]
+        except LessonFileError as error:
+            if _about_the_target(error):
+                raise
+    notes = ["the training state (the weights are saved as they stand)"]
+    save_lesson(_with_state(lesson, None), path)
+    return [_because(first), *notes]
+
+
+def _because(error: LessonFileError) -> str:
+    where = f"{error.place}: " if error.place else ""
+    return f"the full state could not be written ({where}{error.message}); left out:"
+
+
+def _about_the_target(error: LessonFileError) -> bool:
+    """A problem with the disk or the path (raised again), not with what is written."""
+    return isinstance(error.__cause__, OSError)
+
+
+def _with_state(lesson: Lesson, state: dict[str, object] | None) -> Lesson:
+    out = copy.copy(lesson)
+    out.state = state
+    return out
+
+
+def _fresh_optimizer_state(trainer: Trainer) -> dict[str, object]:
+    """The optimizer state a new start would have (zeros), in the file's form."""
+    fresh = Trainer(trainer.to_lesson(with_state=False))
+    return fresh.export_state()["optimizer"]  # type: ignore[no-any-return]
