@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 import traceback
-from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
@@ -94,18 +93,21 @@ def make_application() -> QApplication:
     return app
 
 
-def run_app(path: str | Path | None = None) -> int:
-    """Open the window on ``path`` (or the default example) and run until it closes."""
+def run_app(source: str | None = None, *, present: bool = False) -> int:
+    """Open the window on ``source`` (a lesson's path, or the default example) and run until
+    it closes; ``present`` starts in presentation mode."""
     from bpsim.gui.shell.main_window import MainWindow
 
     app = make_application()
     previous_hook = sys.excepthook
     sys.excepthook = show_exception
     try:
-        window = MainWindow(path, recovery=True)  # autosave, and offer what a crash left
+        window = MainWindow(source, recovery=True)  # autosave, and offer what a crash left
         settings = Settings.open()
         settings.attach(window)  # layout, theme, zoom, presentation, recent files
         window.show()
+        if present:
+            window.presentation.enter()
         if not settings.tour_shown:  # the first start: the tour of the three panels
             settings.tour_shown = True
             window.help.start_tour_soon()

@@ -24,8 +24,9 @@ from bpsim.fileformat import LessonFileError, load_lesson, parse_lesson, save_le
 #: Copies of the parameters the engine keeps: the parameters, the gradients, the update,
 #: the starting values, up to three optimizer buffers (Adam with amsgrad) and a snapshot.
 PARAMETER_COPIES = 8
-#: Arrays of batch × neurons one pass keeps (net inputs, activations, deltas, and a spare).
-PASS_ARRAYS = 4
+#: Arrays of batch × neurons one pass keeps (net inputs, activations, f', ∂L/∂a, deltas,
+#: and the temporaries of a step).
+PASS_ARRAYS = 7
 FLOAT_BYTES = 8
 
 
