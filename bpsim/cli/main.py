@@ -161,17 +161,17 @@ def run(argv: Sequence[str]) -> int:
         args = build_parser().parse_args(argv)
         return _commands()[args.command](args)
     args = build_window_parser().parse_args(argv)
-    source = None
-    if args.file is not None:
-        from bpsim.cli.commands import lesson_path
-
-        source = str(lesson_path(args.file))
     if no_display():
         raise CliError(
             "no display found (DISPLAY and WAYLAND_DISPLAY are unset), so the window cannot "
             "open; run bpsim on a desktop, or use a command such as 'bpsim train' "
             "(see 'bpsim --help')"
         )
+    source = None
+    if args.file is not None:
+        from bpsim.cli.commands import lesson_path
+
+        source = str(lesson_path(args.file))
     from bpsim.gui.app import run_app
 
     return run_app(source, present=args.present)

@@ -145,7 +145,11 @@ def _walk(data: bytes) -> None:
             name: str | int = frame.count
             frame.count += 1
             if frame.count > frame.cap:
-                what = "layers" if frame.cap == MAX_LAYERS else "items that are lists or objects"
+                what = "items that are lists or objects"
+                if frame.cap == MAX_LAYERS:
+                    what = "layers"
+                elif frame.parent is not None and frame.parent.name == "dataset":
+                    what = "rows"
                 raise LessonFileError(
                     f"more than {frame.cap:,} {what}; at most {frame.cap:,} are allowed",
                     place=_place(frame),
