@@ -127,7 +127,8 @@ def test_whatever_bpsim_saves_it_can_open(tmp_path: Path, monkeypatch: pytest.Mo
     assert out.stat().st_size <= limit
     again = trainer_from_lesson_file(out)
     assert again.step_count == 8 and again.epoch == trainer.epoch
-    for a, b in zip(again.network.parameter_arrays(), trainer.network.parameter_arrays()):
+    saved, kept = again.network.parameter_arrays(), trainer.network.parameter_arrays()
+    for a, b in zip(saved, kept, strict=True):
         np.testing.assert_array_equal(a, b)
 
 
