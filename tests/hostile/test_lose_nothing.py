@@ -1,0 +1,89 @@
+"""A run that trained always leaves a file that loads: after an overflow anywhere in the
+state (exit 3), and after Ctrl-C (exit 130)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hostile_helpers import assert_clean, bpsim, lesson, write_lesson
+
+from bpsim.core.trainer import split_indices
+from bpsim.lessons.files import trainer_from_lesson_file
+
+
+def one_input(**changes: object) -> dict[str, object]:
+    """x → y, linear, zero weights: every step's loss is (t − 0)², finite unless t is huge."""
+    return lesson(
+        layers=[{"size": 1}, {"size": 1, "activation": "linear"}],
+        init={"method": "zeros", "seed": 0},
+        **changes,
+    )
+
+
+def validation_overflow() -> dict[str, object]:
+    _, held_out = split_indices(4, 0.25, 0)
+    targets = [[1.0]] * 4
+    targets[int(held_out[0])] = [1e155]  # (1e155)² overflows on the held-out sample only
+    return one_input(
+        optimizer={"name": "sgd", "learning_rate": 1e-300},
+        training={"batch_size": 1, "validation_fraction": 0.25},
+        dataset={"inputs": [[0.0]] * 4, "targets": targets},
+    )
+
+
+CASES = {
+    # 3 × 8.4e307: every step is finite, the epoch's sum is not
+    "epoch loss sum": one_input(
+        optimizer={"name": "sgd", "learning_rate": 1e-300},
+        dataset={"inputs": [[0.0]] * 3, "targets": [[9.2e153]] * 3},
+    ),
+    "validation loss": validation_overflow(),
+    # a gradient of 2e160 squares to infinity in the state; the parameters stay finite
+    "adam exp_avg_sq": one_input(
+        optimizer={"name": "adam", "learning_rate": 0.001},
+        dataset={"inputs": [[1e10]], "targets": [[1e150]]},
+    ),
+    "adadelta state": one_input(
+        optimizer={"name": "adadelta"},
+        dataset={"inputs": [[1e10]], "targets": [[1e150]]},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_an_overflow_in_the_state_is_divergence_and_the_run_is_saved(
+    tmp_path: Path, case: str
+) -> None:
+    source = write_lesson(tmp_path / "over.bpsim", CASES[case])
+    run = bpsim("train", str(source), "--epochs", "3", "--save", "out.bpsim", cwd=tmp_path)
+    assert_clean(run, 3)
+    assert len(run.lines()) == 1  # one line: the divergence, or what the save left out
+    saved = tmp_path / "out.bpsim"
+    again = trainer_from_lesson_file(saved)  # it loads
+    assert json.loads(saved.read_text(encoding="utf-8"))["name"] == "hostile"
+    assert again.network.flat.size == 2
+    rerun = bpsim("train", "out.bpsim", "--epochs", "1", "--save", "out2.bpsim", cwd=tmp_path)
+    assert rerun.code in (0, 3) and "Traceback" not in rerun.err
+
+
+def test_ctrl_c_saves_the_state_reached_then_exits_130(tmp_path: Path) -> None:
+    source = write_lesson(tmp_path / "a.bpsim", lesson())
+    run = bpsim(
+        "train",
+        str(source),
+        "--epochs",
+        "100000000",
+        "--save",
+        "out.bpsim",
+        cwd=tmp_path,
+        interrupt_after="epoch 5:",
+    )
+    assert run.code == 130 and run.seconds < 10 and "Traceback" not in run.err
+    assert run.err.startswith("interrupted at epoch ") and "saving the state reached" in run.err
+    reached = int(run.err.split("interrupted at epoch ")[1].split(",")[0])
+    trainer = trainer_from_lesson_file(tmp_path / "out.bpsim")
+    assert trainer.epoch == reached >= 5
+    # stopped between two whole steps (maybe inside an epoch): nothing half-applied
+    assert trainer.step_count == 4 * reached + trainer.batch_index
