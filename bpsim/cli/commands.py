@@ -321,6 +321,8 @@ def explain(args: argparse.Namespace) -> int:
 
 #: Loss evaluations × parameters worth of work a check may do (a few seconds).
 CHECK_WORK = 2e9
+#: Seconds a check may take before it samples (measured on one loss evaluation).
+CHECK_SECONDS = 3.0
 #: Fewest parameters a sampled check looks at.
 CHECK_SAMPLE_MIN = 20
 
@@ -343,7 +345,10 @@ def check(args: argparse.Namespace) -> int:
     names = names_for(net, trainer.lesson.view)
     allowed, total = _checkable(net)
     cost = max(len(rows), 1) * max(net.flat.size, 1)  # one loss evaluation
-    affordable = int(CHECK_WORK // (2 * cost))
+    started = time.perf_counter()
+    net.loss_on(inputs, targets)  # timed: on a busy machine the work model is optimistic
+    seconds = max(time.perf_counter() - started, 1e-7)
+    affordable = int(min(CHECK_WORK / (2 * cost), CHECK_SECONDS / (2 * seconds)))
     sampled = affordable < total
     if sampled:
         count = max(min(affordable, total), min(CHECK_SAMPLE_MIN, total))
