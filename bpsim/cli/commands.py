@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bpsim.cli.main import (
     EXIT_CHECK_FAILED,
@@ -30,6 +30,11 @@ from bpsim.cli.output import OutputClosed, escape, say
 from bpsim.core.trainer import DivergenceError, Trainer
 from bpsim.datasets.system import NAME_MAX, kind_of, long_name
 from bpsim.fileformat import LessonFileError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from bpsim.core.network import Network
 
 
 def _name_check(path_text: str) -> None:
@@ -424,63 +429,63 @@ class _Status:
             sys.stderr.flush()
 
 
-def _checkable(net: object) -> tuple[list[object], int]:
+def _checkable(net: Network) -> tuple[list[np.ndarray], int]:
     """Per parameter array, the flat positions that are parameters (masked-out links left
     out), and how many there are in all."""
     import numpy as np
 
-    allowed: list[object] = []
-    for n, array in enumerate(net.parameter_arrays()):  # type: ignore[attr-defined]
+    allowed: list[np.ndarray] = []
+    for n, array in enumerate(net.parameter_arrays()):
         k, is_bias = divmod(n, 2)
-        mask = None if is_bias else net.masks[k]  # type: ignore[attr-defined]
+        mask = None if is_bias else net.masks[k]
         if mask is None:
             allowed.append(np.arange(array.size))
         else:
             allowed.append(np.flatnonzero(np.asarray(mask).reshape(-1) != 0))
-    return allowed, sum(len(a) for a in allowed)  # type: ignore[arg-type]
+    return allowed, int(sum(len(a) for a in allowed))
 
 
 def _chosen(
-    net: object, allowed: list[object], positions: object
+    net: Network, allowed: list[np.ndarray], positions: np.ndarray
 ) -> Iterator[tuple[int, tuple[int, ...]]]:
     """(array number, index) of each of the sorted overall ``positions``."""
     import numpy as np
 
-    arrays = net.parameter_arrays()  # type: ignore[attr-defined]
-    sizes = np.array([len(a) for a in allowed])  # type: ignore[arg-type]
-    starts = np.concatenate([[0], np.cumsum(sizes)])
-    for position in positions:  # type: ignore[attr-defined]
+    arrays = net.parameter_arrays()
+    starts = np.concatenate([[0], np.cumsum([len(a) for a in allowed])])
+    for position in positions:
         n = int(np.searchsorted(starts, position, side="right") - 1)
-        flat = int(allowed[n][int(position) - int(starts[n])])  # type: ignore[index]
+        flat = int(allowed[n][int(position) - int(starts[n])])
         index = tuple(int(i) for i in np.unravel_index(flat, arrays[n].shape))
         yield n, index
 
 
-def _analytic(net: object, inputs: object, targets: object) -> list[object]:
+def _analytic(net: Network, inputs: np.ndarray, targets: np.ndarray) -> list[np.ndarray]:
     import numpy as np
 
-    rows = np.arange(len(inputs))  # type: ignore[arg-type]
-    trace = net.new_trace(inputs, targets, rows)  # type: ignore[attr-defined]
-    net.forward(trace)  # type: ignore[attr-defined]
-    net.backward(trace)  # type: ignore[attr-defined]
-    out: list[object] = []
+    trace = net.new_trace(inputs, targets, np.arange(len(inputs)))
+    net.forward(trace)
+    net.backward(trace)
+    out: list[np.ndarray] = []
     for gw, gb in zip(trace.weight_grads, trace.bias_grads, strict=True):
         out += [gw.copy(), gb.copy()]
     return out
 
 
-def _numeric(net: object, n: int, index: tuple[int, ...], inputs: object, targets: object) -> float:
+def _numeric(
+    net: Network, n: int, index: tuple[int, ...], inputs: np.ndarray, targets: np.ndarray
+) -> float:
     """(L(p + h) − L(p − h)) / 2h for one parameter, as bpsim.core.gradcheck does it."""
     from bpsim.core.gradcheck import STEP
 
-    array = net.parameter_arrays()[n]  # type: ignore[attr-defined]
+    array = net.parameter_arrays()[n]
     saved = float(array[index])
     h = STEP * max(1.0, abs(saved))
     try:
         array[index] = saved + h
-        up = net.loss_on(inputs, targets)  # type: ignore[attr-defined]
+        up = net.loss_on(inputs, targets)
         array[index] = saved - h
-        down = net.loss_on(inputs, targets)  # type: ignore[attr-defined]
+        down = net.loss_on(inputs, targets)
     finally:
         array[index] = saved
     return float((up - down) / (2 * h))
@@ -505,11 +510,11 @@ def examples(args: argparse.Namespace) -> int:
         for example in EXAMPLES:
             print(f"{example.name:<{width}}  {example.title}")
         return EXIT_OK
-    example = find_example(args.name)
-    if example is None:
+    found = find_example(args.name)
+    if found is None:
         names = ", ".join(e.name for e in EXAMPLES)
-        raise CliError(f"unknown example '{args.name}'; expected one of {names}")
-    _write_text(example.path.read_text(encoding="utf-8"), args.out)
+        raise CliError(f"unknown example {escape(repr(args.name))}; expected one of {names}")
+    _write_text(found.path.read_text(encoding="utf-8"), args.out)
     return EXIT_OK
 
 
