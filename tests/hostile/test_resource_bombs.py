@@ -141,3 +141,21 @@ def test_a_save_too_big_to_open_is_never_written(
         fileformat.save_lesson(trainer.to_lesson(), tmp_path / "b.bpsim")
     assert not (tmp_path / "b.bpsim").exists()
     assert math.isfinite(trainer.network.flat.sum())
+
+
+def test_lists_spread_over_many_lists_meet_the_total_cap() -> None:
+    from bpsim.fileformat.prescan import MAX_CONTAINERS, prescan
+
+    block = "[" + "[]," * 999_999 + "[]]"  # each list under the per-list cap
+    count = MAX_CONTAINERS // 1_000_000 + 1
+    data = ('{"view": {"x": [' + ",".join([block] * count) + "]}}").encode()
+    with pytest.raises(LessonFileError, match="more than 8,000,000 lists and objects"):
+        prescan(data)
+
+
+def test_a_big_legal_file_passes_the_prescan_and_loads(tmp_path: Path) -> None:
+    rows = 400_000  # 8 MB of inline rows: above the prescan's threshold
+    doc = lesson(dataset={"inputs": [[0.25, 0.75]] * rows, "targets": [[1.0]] * rows})
+    path = write_lesson(tmp_path / "big.bpsim", doc)
+    assert path.stat().st_size > 4 * 2**20
+    assert load_lesson(path).dataset.inputs.shape == (rows, 2)
