@@ -139,8 +139,9 @@ def memory_needed(lesson: Lesson) -> tuple[str, str, int]:
 
 
 def check_memory(lesson: Lesson, path: Path | None = None) -> None:
-    """Refuse a lesson the engine could not hold in this machine's free memory, naming the
-    key to change and the figure, before anything is allocated."""
+    """Refuse a lesson the engine could not hold in this machine's free memory, or whose
+    single step would take minutes, naming the key to change and the figure, before
+    anything is allocated."""
     key, what, need = memory_needed(lesson)
     if need > memory_budget():
         raise LessonFileError(
@@ -149,6 +150,32 @@ def check_memory(lesson: Lesson, path: Path | None = None) -> None:
             place=key,
             path=path,
         )
+    batch, operations = step_operations(lesson)
+    seconds = operations / OPERATIONS_PER_SECOND
+    if seconds > MAX_STEP_SECONDS:
+        raise LessonFileError(
+            f"one step of {batch:,} samples through {parameter_count(lesson):,} weights and "
+            f"biases is about {operations:.2g} operations, some {seconds / 60:,.0f} minutes; "
+            "a lesson's step may take at most "
+            f"{MAX_STEP_SECONDS // 60:.0f} minutes: use smaller batches or a smaller network",
+            place="training.batch_size" if batch > 1 else "layers",
+            path=path,
+        )
+
+
+#: A laptop core's pace on the engine's matrix products (a cautious figure).
+OPERATIONS_PER_SECOND = 2e9
+#: Longest one training step may take: explain and check run one, the window shows each.
+MAX_STEP_SECONDS = 300.0
+
+
+def step_operations(lesson: Lesson) -> tuple[int, float]:
+    """The batch size and the multiply-adds of one step (forward, backward, update)."""
+    samples = len(lesson.dataset.inputs)
+    held_out = math.floor(lesson.training.validation_fraction * samples)
+    train_rows = max(samples - held_out, 1)
+    batch = min(lesson.training.batch_size or train_rows, train_rows)
+    return batch, 6.0 * batch * parameter_count(lesson)
 
 
 # ----------------------------------------------------------------------------- saving

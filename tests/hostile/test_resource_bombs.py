@@ -159,3 +159,18 @@ def test_a_big_legal_file_passes_the_prescan_and_loads(tmp_path: Path) -> None:
     path = write_lesson(tmp_path / "big.bpsim", doc)
     assert path.stat().st_size > 4 * 2**20
     assert load_lesson(path).dataset.inputs.shape == (rows, 2)
+
+
+def test_a_step_that_would_take_minutes_is_refused(tmp_path: Path) -> None:
+    doc = lesson(
+        layers=[{"size": 2}, {"size": 3000}, {"size": 3000}, {"size": 1}],
+        training={"batch_size": 20_000},
+        dataset={"builtin": "circle", "size": 20_000},
+    )
+    path = write_lesson(tmp_path / "slow.bpsim", doc)
+    run = bpsim("explain", str(path), cwd=tmp_path)
+    assert_clean(run, 2)
+    assert (
+        "slow.bpsim: training.batch_size: one step of 20,000 samples through 9,015,001" in run.err
+    )
+    assert "minutes" in run.err
