@@ -174,3 +174,11 @@ def test_a_step_that_would_take_minutes_is_refused(tmp_path: Path) -> None:
         "slow.bpsim: training.batch_size: one step of 20,000 samples through 9,015,001" in run.err
     )
     assert "minutes" in run.err
+
+
+def test_a_history_longer_than_the_training_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    doc = lesson(state={"epoch": 0, "step": 2, "history": {"step_loss": [0.5] * 3_000_000}})
+    path = write_lesson(tmp_path / "history.bpsim", doc)
+    run = bpsim("train", str(path), cwd=tmp_path)
+    assert_clean(run, 2)
+    assert "state.history.step_loss: 3,000,000 entries, but only 2 have been trained" in run.err
