@@ -143,7 +143,7 @@ class SafeStream:
             self.unicode = False
         try:
             self.terminal = bool(inner.isatty())
-        except (OSError, ValueError):
+        except (OSError, ValueError, AttributeError):
             self.terminal = False
 
     def isatty(self) -> bool:
@@ -198,15 +198,27 @@ def _silence(stream: TextIO) -> None:
 def install() -> tuple[TextIO, TextIO]:
     """Wrap ``sys.stdout`` and ``sys.stderr``; returns the originals for :func:`restore`."""
     originals = (sys.stdout, sys.stderr)
+    # A stream closed before bpsim started (``>&-``) is None: its output goes nowhere.
     if not isinstance(sys.stdout, SafeStream):
-        sys.stdout = SafeStream(sys.stdout, "standard output")  # type: ignore[assignment]
+        inner = sys.stdout if sys.stdout is not None else _nowhere()
+        sys.stdout = SafeStream(inner, "standard output")  # type: ignore[assignment]
     if not isinstance(sys.stderr, SafeStream):
-        sys.stderr = SafeStream(sys.stderr, "standard error")  # type: ignore[assignment]
+        inner = sys.stderr if sys.stderr is not None else _nowhere()
+        sys.stderr = SafeStream(inner, "standard error")  # type: ignore[assignment]
     return originals
 
 
 def restore(originals: tuple[TextIO, TextIO]) -> None:
+    for stream in (sys.stdout, sys.stderr):
+        inner = getattr(stream, "inner", None)
+        if inner is not None and getattr(inner, "name", None) == os.devnull:
+            with contextlib.suppress(OSError):
+                inner.close()
     sys.stdout, sys.stderr = originals
+
+
+def _nowhere() -> TextIO:
+    return open(os.devnull, "w", encoding="utf-8")  # closed by restore()
 
 
 def say(text: str, stream: TextIO | None = None) -> None:

@@ -87,3 +87,23 @@ def test_ctrl_c_saves_the_state_reached_then_exits_130(tmp_path: Path) -> None:
     assert trainer.epoch == reached >= 5
     # stopped between two whole steps (maybe inside an epoch): nothing half-applied
     assert trainer.step_count == 4 * reached + trainer.batch_index
+
+
+def test_check_can_be_stopped_and_gives_the_verdict_so_far(tmp_path: Path) -> None:
+    doc = lesson(
+        layers=[{"size": 64}, {"size": 3000}, {"size": 10}],
+        dataset={"builtin": "digits", "size": 64},
+        training={"batch_size": 64},
+    )
+    path = write_lesson(tmp_path / "big.bpsim", doc)
+    run = bpsim(
+        "check",
+        str(path),
+        cwd=tmp_path,
+        env={"PYTHONUNBUFFERED": "1"},
+        interrupt_after=" → ",  # the first parameter's line
+    )
+    assert run.code == 130 and run.seconds < 10 and "Traceback" not in run.err
+    assert run.err.startswith("interrupted: ") and "parameters" in run.err
+    last = run.out.splitlines()[-1]
+    assert last.startswith("largest relative error") and "(interrupted after " in last

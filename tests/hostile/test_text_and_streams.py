@@ -173,3 +173,15 @@ def test_off_a_terminal_train_prints_about_ten_lines_a_second_and_the_last(tmp_p
     quiet = bpsim("train", str(source), "--epochs", "50", "--quiet", cwd=tmp_path)
     assert quiet.out.splitlines() == [quiet.out.splitlines()[-1]]
     assert quiet.out.startswith("epoch 50: ")
+
+
+def test_closed_standard_streams_lose_nothing(tmp_path: Path) -> None:
+    source = write_lesson(tmp_path / "a.bpsim", lesson())
+    done = subprocess.run(
+        f"'{sys.executable}' -m bpsim train '{source}' --epochs 3 --save out.bpsim >&- 2>&-",
+        shell=True,
+        cwd=tmp_path,
+        timeout=SECONDS,
+    )
+    assert done.returncode == 0
+    assert trainer_from_lesson_file(tmp_path / "out.bpsim").epoch == 3
