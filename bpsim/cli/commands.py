@@ -305,6 +305,10 @@ def _write_text(text: str, out: str | None, lesson: Path | None = None) -> None:
         raise CliError(f"{out}: cannot write: {error.strerror or error}") from None
 
 
+#: Most weights and biases a worked example is written for (it takes ~1 s per 150,000).
+EXPLAIN_MAX_PARAMETERS = 250_000
+
+
 def explain(args: argparse.Namespace) -> int:
     """One step on the first batch, written out as the seeds write theirs."""
     from bpsim.teaching.worked_example import run_explained_step, to_html, to_json, to_markdown
@@ -313,6 +317,13 @@ def explain(args: argparse.Namespace) -> int:
     if args.out:
         _refuse_lesson_target(_check_writable(args.out, lesson=source))
     trainer = _open(args.file)
+    count = trainer.network.flat.size
+    if count > EXPLAIN_MAX_PARAMETERS:
+        raise CliError(
+            f"{source}: layers: the network has {count:,} weights and biases; a worked "
+            f"example writes each one's update, so explain takes at most "
+            f"{EXPLAIN_MAX_PARAMETERS:,} (try 'bpsim check' or a smaller network)"
+        )
     try:
         example = run_explained_step(trainer)
     except DivergenceError as error:

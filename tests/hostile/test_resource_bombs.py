@@ -182,3 +182,14 @@ def test_a_history_longer_than_the_training_is_refused_before_it_is_read(tmp_pat
     run = bpsim("train", str(path), cwd=tmp_path)
     assert_clean(run, 2)
     assert "state.history.step_loss: 3,000,000 entries, but only 2 have been trained" in run.err
+
+
+def test_explain_refuses_a_network_too_big_for_a_worked_example(tmp_path: Path) -> None:
+    doc = lesson(
+        layers=[{"size": 64}, {"size": 15000}, {"size": 10}],
+        dataset={"builtin": "digits", "size": 2},
+    )
+    path = write_lesson(tmp_path / "wide.bpsim", doc)
+    run = bpsim("explain", str(path), cwd=tmp_path)
+    assert_clean(run, 2)
+    assert "wide.bpsim: layers: the network has 1,125,010 weights and biases" in run.err
