@@ -64,11 +64,11 @@ def lesson_path(source: str) -> Path:
 
 
 def _open(source: str) -> Trainer:
-    from bpsim.lessons.files import trainer_from_lesson_file
+    from bpsim.lessons.files import open_lesson
 
     path = lesson_path(source)
     try:
-        return trainer_from_lesson_file(path)
+        return open_lesson(path)
     except LessonFileError as error:
         raise CliError(str(error)) from None
     except OSError as error:
