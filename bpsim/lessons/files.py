@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import math
 from pathlib import Path
+from typing import Any
 
 from bpsim.core.spec import Lesson
 from bpsim.core.state import StateError
@@ -186,8 +187,9 @@ def save_trainer(trainer: Trainer, path: str | Path) -> list[str]:
 
     Whatever can be written is: when the state holds something a file cannot (a number
     that overflowed, more than a file may hold), the save is tried again without the
-    optimizer's state, then without the starting values, then without the training state,
-    so a run that trained always leaves a file that loads. Returns what was left out, one
+    history's non-finite points (the rest keep their step numbers), then with a fresh
+    optimizer state, then without the starting values, and last without the training
+    state, so a run that trained always leaves a file that loads. Returns what was left out, one
     note each (empty when everything was written). Problems with the disk or the target
     (full, read-only, a device) raise :class:`LessonFileError`.
     """
@@ -201,17 +203,13 @@ def save_trainer(trainer: Trainer, path: str | Path) -> list[str]:
             raise
         first = error
     state = copy.copy(lesson.state)
-    steps = (
-        ("optimizer", "the optimizer's state (training goes on with a fresh one)"),
-        ("initial_parameters", "the starting weights (Reset goes back to the saved ones)"),
-    )
-    for key, note in steps:
-        if key not in state:
+    for note, change in (
+        ("the history's points that are not finite numbers", _finite_history),
+        ("the optimizer's state (training goes on with a fresh one)", _fresh_optimizer),
+        ("the starting weights (Reset goes back to the saved ones)", _no_initial),
+    ):
+        if not change(state, trainer):
             continue
-        if key == "optimizer":
-            state[key] = _fresh_optimizer_state(trainer)
-        else:
-            del state[key]
         notes.append(note)
         try:
             save_lesson(_with_state(lesson, state), path)
@@ -240,7 +238,50 @@ def _with_state(lesson: Lesson, state: dict[str, object] | None) -> Lesson:
     return out
 
 
-def _fresh_optimizer_state(trainer: Trainer) -> dict[str, object]:
-    """The optimizer state a new start would have (zeros), in the file's form."""
+def _fresh_optimizer(state: dict[str, Any], trainer: Trainer) -> bool:
+    """The optimizer state a new start would have (zeros) in place of the saved one."""
+    if "optimizer" not in state:
+        return False
     fresh = Trainer(trainer.to_lesson(with_state=False))
-    return fresh.export_state()["optimizer"]  # type: ignore[no-any-return]
+    state["optimizer"] = fresh.export_state()["optimizer"]
+    return True
+
+
+def _no_initial(state: dict[str, Any], trainer: Trainer) -> bool:
+    return state.pop("initial_parameters", None) is not None
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value)
+
+
+def _finite_history(state: dict[str, Any], trainer: Trainer) -> bool:
+    """Leave out the history's points that overflowed, writing the step and epoch numbers
+    of the rest (which the format allows), so the run itself is kept whole."""
+    history = state.get("history")
+    if not isinstance(history, dict):
+        return False
+    steps = list(history.get("step_loss", []))
+    train = list(history.get("epoch_train_loss", []))
+    val = list(history.get("epoch_val_loss", []))
+    if (
+        all(map(_finite, steps))
+        and all(map(_finite, train))
+        and all(v is None or _finite(v) for v in val)
+    ):
+        return False
+    step_x = history.get("step_numbers") or list(range(1, len(steps) + 1))
+    epoch_x = history.get("epoch_numbers") or list(range(1, len(train) + 1))
+    keep_steps = [n for n, v in enumerate(steps) if _finite(v)]
+    keep_epochs = [n for n, v in enumerate(train) if _finite(v)]
+    state["history"] = {
+        "step_loss": [steps[n] for n in keep_steps],
+        "epoch_train_loss": [train[n] for n in keep_epochs],
+        "epoch_val_loss": [val[n] if _finite(val[n]) else None for n in keep_epochs],
+        "step_numbers": [int(step_x[n]) for n in keep_steps],
+        "epoch_numbers": [int(epoch_x[n]) for n in keep_epochs],
+    }
+    early = state.get("early_stopping")
+    if isinstance(early, dict) and early.get("best") is not None and not _finite(early["best"]):
+        state["early_stopping"] = {**early, "best": None}
+    return True

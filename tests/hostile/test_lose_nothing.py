@@ -107,3 +107,27 @@ def test_check_can_be_stopped_and_gives_the_verdict_so_far(tmp_path: Path) -> No
     assert run.err.startswith("interrupted: ") and "parameters" in run.err
     last = run.out.splitlines()[-1]
     assert last.startswith("largest relative error") and "(interrupted after " in last
+
+
+def test_points_of_the_history_that_overflowed_are_left_out_and_the_run_kept(
+    tmp_path: Path,
+) -> None:
+    import math
+
+    from bpsim.lessons.files import save_trainer
+
+    trainer = trainer_from_lesson_file(write_lesson(tmp_path / "a.bpsim", lesson()))
+    trainer.train_steps(12)  # three epochs of four steps
+    trainer.history.step_loss.values[4] = math.inf  # as if one step's loss overflowed
+    trainer.history.epoch_val_loss.values[1] = math.inf
+    notes = save_trainer(trainer, tmp_path / "out.bpsim")
+    assert "state.history.step_loss[4]" in notes[0]
+    assert notes[1:] == ["the history's points that are not finite numbers"]
+    again = trainer_from_lesson_file(tmp_path / "out.bpsim")
+    assert (again.epoch, again.step_count) == (3, 12)  # the run is whole
+    assert again.history.step_loss.x.tolist() == [1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12]
+    assert again.history.step_loss.values.tolist() == [
+        v for n, v in enumerate(trainer.history.step_loss.values.tolist()) if n != 4
+    ]
+    assert math.isnan(again.history.epoch_val_loss.values[1])  # written as null
+    assert again.optimizer.state_dict() == trainer.optimizer.state_dict()
