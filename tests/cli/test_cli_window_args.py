@@ -61,3 +61,35 @@ def test_no_display_is_known_without_qt(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.delenv("WAYLAND_DISPLAY")
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     assert not no_display()
+
+
+def test_present_opens_the_window_presenting(qapp: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from bpsim.gui import MainWindow
+
+    seen: list[tuple[str, bool]] = []
+    windows: list[MainWindow] = []
+
+    def look() -> None:
+        try:
+            window = next(
+                w
+                for w in QApplication.topLevelWidgets()
+                if isinstance(w, MainWindow) and w.isVisible()
+            )
+            seen.append((window.windowTitle(), window.presentation.is_active()))
+            window.setWindowModified(False)
+            window.close()
+            windows.append(window)
+        finally:
+            QApplication.instance().quit()
+
+    QTimer.singleShot(50, look)
+    assert main(["--present", "xor"]) == 0
+    for window in windows:
+        window.deleteLater()
+    assert len(seen) == 1
+    title, presenting = seen[0]
+    assert title.startswith("XOR needs a hidden layer") and presenting
