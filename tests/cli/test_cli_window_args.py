@@ -63,7 +63,7 @@ def test_no_display_is_known_without_qt(monkeypatch: pytest.MonkeyPatch) -> None
     assert not no_display()
 
 
-def test_present_opens_the_window_presenting(qapp: object, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_present_opens_the_window_presenting(qapp: object) -> None:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
