@@ -1,47 +1,129 @@
-"""What each ``bpsim`` sub-command does (the parsing is in :mod:`bpsim.cli.main`)."""
+"""What each ``bpsim`` sub-command does (the parsing is in :mod:`bpsim.cli.main`).
+
+FILE is a `.bpsim` path or a built-in lesson's name (``xor``), opened by
+:func:`bpsim.lessons.files.open_lesson`'s rules. Outputs are checked before any work is
+done (a folder that exists, a name the file system takes, a regular file or none that is
+not read-only), so a long run never ends in "cannot write".
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
+import signal
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from bpsim.cli.main import EXIT_CHECK_FAILED, EXIT_DIVERGED, EXIT_OK, CliError
+from bpsim.cli.main import (
+    EXIT_CHECK_FAILED,
+    EXIT_DIVERGED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    CliError,
+)
+from bpsim.cli.output import OutputClosed, escape, say
 from bpsim.core.trainer import DivergenceError, Trainer
+from bpsim.datasets.system import NAME_MAX, kind_of, long_name
 from bpsim.fileformat import LessonFileError
 
+if TYPE_CHECKING:
+    import numpy as np
 
-def _open(path_text: str) -> Trainer:
-    from bpsim.lessons.files import trainer_from_lesson_file
+    from bpsim.core.network import Network
 
-    path = Path(path_text)
-    if not path.exists():
-        raise CliError(f"{path_text}: no such file")
-    if path.is_dir():
-        raise CliError(f"{path_text}: is a folder, not a .bpsim file")
+
+def _name_check(path_text: str) -> None:
+    bad = long_name(path_text)
+    if bad is not None:
+        raise CliError(
+            f"{path_text}: the name {bad[:40]}… is {len(os.fsencode(bad))} bytes long; "
+            f"file systems take at most {NAME_MAX}"
+        )
+
+
+def lesson_path(source: str) -> Path:
+    """The file FILE names: a path, or a built-in lesson's name when no such file exists."""
+    from bpsim.lessons.files import resolve_source
+
+    _name_check(source)
+    path = resolve_source(source)
     try:
-        return trainer_from_lesson_file(path)
+        path.stat()
+    except FileNotFoundError:
+        raise CliError(
+            f"{source}: no such file, nor a built-in lesson of that name (see 'bpsim examples')"
+        ) from None
+    except OSError as error:
+        raise CliError(f"{source}: cannot read: {error.strerror or error}") from None
+    return path
+
+
+def _open(source: str) -> Trainer:
+    from bpsim.lessons.files import open_lesson
+
+    path = lesson_path(source)
+    try:
+        return open_lesson(path)
     except LessonFileError as error:
         raise CliError(str(error)) from None
     except OSError as error:
-        raise CliError(f"{path_text}: cannot read: {error.strerror or error}") from None
+        raise CliError(f"{source}: cannot read: {error.strerror or error}") from None
 
 
-def _check_writable(path_text: str) -> Path:
-    """Refuse an output path before any work is done, so nothing is half-written."""
+def _check_writable(path_text: str, *, lesson: Path | None = None) -> Path:
+    """Refuse an output path before any work is done, so nothing is half-written.
+
+    ``lesson``: the lesson being read, which an output of another kind must not replace.
+    """
+    import stat
+
+    _name_check(path_text)
     path = Path(path_text)
     folder = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        info = None
+    except OSError as error:
+        raise CliError(f"{path_text}: cannot write: {error.strerror or error}") from None
+    if info is not None and stat.S_ISDIR(info.st_mode):
         raise CliError(f"{path_text}: is a folder; give a file name")
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        raise CliError(
+            f"{path_text}: is {kind_of(info.st_mode)}; bpsim writes only to regular files"
+        )
     if not folder.is_dir():
         raise CliError(f"{path_text}: the folder {folder} does not exist")
     if not os.access(folder, os.W_OK):
         raise CliError(f"{path_text}: cannot write in {folder}")
+    if info is not None and (not info.st_mode & 0o222 or not os.access(path, os.W_OK)):
+        raise CliError(f"{path_text}: the file is read-only; give another name")
+    if lesson is not None and info is not None:
+        with contextlib.suppress(OSError):
+            if os.path.samefile(path, lesson):
+                raise CliError(
+                    f"{path_text}: is the lesson being read; writing there would replace "
+                    "the lesson, so give another name"
+                )
     return path
+
+
+def _refuse_lesson_target(path: Path) -> None:
+    """Refuse to replace a `.bpsim` lesson with something else (a handout)."""
+    try:
+        with open(path, "rb") as stream:  # a regular file: checked by _check_writable
+            head = stream.read(4096)
+    except OSError:
+        return
+    if b'"format"' in head and b'"bpsim"' in head:
+        raise CliError(
+            f"{path}: is a bpsim lesson; writing there would replace it, so give another name"
+        )
 
 
 def _loss_text(value: float) -> str:
@@ -49,7 +131,11 @@ def _loss_text(value: float) -> str:
 
 
 class Progress:
-    """A progress bar on a terminal, one summary line per epoch anywhere else."""
+    """A progress bar on a terminal; elsewhere one line per epoch, at most about
+    :data:`LINES_PER_SECOND` a second (a short run prints every line), and always the
+    last. A reader that goes away (``| head``) stops the lines, not the training."""
+
+    LINES_PER_SECOND = 10.0
 
     def __init__(self, total_epochs: int, stream: TextIO, quiet: bool) -> None:
         self.total = total_epochs
@@ -57,138 +143,371 @@ class Progress:
         self.bar = stream.isatty() and not quiet
         self.quiet = quiet
         self.last_draw = 0.0
+        self.tokens = self.LINES_PER_SECOND  # a burst of ten lines, then ten a second
+        self.refilled = time.monotonic()
+        self.printed_epoch = -1
+        self.gone = False
 
-    def epoch_done(self, done: int, trainer: Trainer) -> None:
+    def _write(self, text: str) -> None:
+        if self.gone:
+            return
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except OutputClosed:
+            self.gone = True
+
+    def _line(self, trainer: Trainer) -> str:
         history = trainer.history
         train = float(history.epoch_train_loss.values[-1])
         val = float(history.epoch_val_loss.values[-1])
+        return (
+            f"epoch {trainer.epoch}: training loss {_loss_text(train)}, "
+            f"validation loss {_loss_text(val)}\n"
+        )
+
+    def epoch_done(self, done: int, trainer: Trainer) -> None:
+        if self.quiet or not len(trainer.history.epoch_train_loss):
+            return
+        now = time.monotonic()
         if self.bar:
-            now = time.monotonic()
             if now - self.last_draw < 0.1 and done < self.total:
                 return
             self.last_draw = now
+            history = trainer.history
+            train = float(history.epoch_train_loss.values[-1])
+            val = float(history.epoch_val_loss.values[-1])
             width = 30
             filled = int(width * done / self.total)
-            self.stream.write(
+            self._write(
                 f"\r[{'#' * filled}{'.' * (width - filled)}] epoch {done}/{self.total}  "
                 f"loss {_loss_text(train)}  validation {_loss_text(val)}   "
             )
-            self.stream.flush()
-        elif not self.quiet:
-            self.stream.write(
-                f"epoch {trainer.epoch}: training loss {_loss_text(train)}, "
-                f"validation loss {_loss_text(val)}\n"
-            )
+            return
+        self.tokens = min(
+            self.LINES_PER_SECOND, self.tokens + (now - self.refilled) * self.LINES_PER_SECOND
+        )
+        self.refilled = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            self.printed_epoch = trainer.epoch
+            self._write(self._line(trainer))
 
     def finish(self, trainer: Trainer) -> None:
         if self.bar:
-            self.stream.write("\n")
-        if (self.bar or self.quiet) and len(trainer.history.epoch_train_loss):
-            train = float(trainer.history.epoch_train_loss.values[-1])
-            val = float(trainer.history.epoch_val_loss.values[-1])
-            self.stream.write(
-                f"epoch {trainer.epoch}: training loss {_loss_text(train)}, "
-                f"validation loss {_loss_text(val)}\n"
-            )
-        self.stream.flush()
+            self._write("\n")
+        if len(trainer.history.epoch_train_loss) and self.printed_epoch != trainer.epoch:
+            self.printed_epoch = trainer.epoch
+            self._write(self._line(trainer))
+
+
+@contextlib.contextmanager
+def _deferred_interrupt() -> Iterator[list[bool]]:
+    """Ctrl-C sets a flag instead of stopping mid-step (a half-applied update could not be
+    saved); a second Ctrl-C stops at once. Only on the main thread."""
+    import threading
+
+    asked = [False]
+    if threading.current_thread() is not threading.main_thread():
+        yield asked
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        if asked[0]:
+            raise KeyboardInterrupt
+        asked[0] = True
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield asked
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _train_epoch(trainer: Trainer, asked: list[bool]) -> bool:
+    """Finish the current epoch in chunks of about 50 ms, so Ctrl-C is answered quickly;
+    returns False when interrupted (between two whole steps)."""
+    epoch = trainer.epoch
+    chunk = 1
+    while trainer.epoch == epoch and trainer.stopped is None:
+        if asked[0]:
+            return False
+        left = trainer.batches_per_epoch - trainer.batch_index
+        started = time.monotonic()
+        if trainer.train_steps(min(chunk, left)) == 0:
+            break
+        if time.monotonic() - started < 0.05:
+            chunk *= 2
+    return True
 
 
 def train(args: argparse.Namespace) -> int:
-    """Train for ``--epochs`` epochs; ``--save`` writes the result (even after divergence)."""
-    out = _check_writable(args.save) if args.save else None
+    """Train for ``--epochs`` epochs; ``--save`` writes the result, whatever happens: after
+    divergence (exit 3, the last finite state) or Ctrl-C (exit 130, the state reached)."""
+    source = lesson_path(args.file)
+    out = _check_writable(args.save, lesson=None) if args.save else None
     trainer = _open(args.file)
     progress = Progress(args.epochs, sys.stdout, args.quiet)
     code = EXIT_OK
-    try:
-        for done in range(1, args.epochs + 1):
-            trainer.run_epoch()
-            progress.epoch_done(done, trainer)
-            if trainer.stopped:
-                break
-    except DivergenceError as error:
-        progress.finish(trainer)
-        print(f"error: {args.file}: {error}", file=sys.stderr)
-        code = EXIT_DIVERGED
-    else:
-        progress.finish(trainer)
-        if trainer.stopped:
-            print(trainer.stopped, file=sys.stdout)
-    if out is not None:
-        _save(trainer, out)
+    with _deferred_interrupt() as asked:
+        try:
+            for done in range(1, args.epochs + 1):
+                if not _train_epoch(trainer, asked):
+                    code = EXIT_INTERRUPTED
+                    break
+                progress.epoch_done(done, trainer)
+                if trainer.stopped:
+                    break
+        except DivergenceError as error:
+            progress.finish(trainer)
+            say(f"error: {escape(source)}: {escape(error)}")
+            code = EXIT_DIVERGED
+        else:
+            progress.finish(trainer)
+            if code == EXIT_INTERRUPTED:
+                saving = f"; saving the state reached to {escape(out)}" if out else ""
+                say(f"interrupted at epoch {trainer.epoch}, step {trainer.step_count}{saving}")
+            elif trainer.stopped:
+                progress._write(trainer.stopped + "\n")
+        if out is not None:
+            notes = _save(trainer, out)
+            if notes:
+                say(f"warning: {escape(out)}: {escape(' '.join(notes))}")
+                if code == EXIT_OK:
+                    code = EXIT_DIVERGED  # a state that cannot be written has diverged
     return code
 
 
-def _save(trainer: Trainer, out: Path) -> None:
+def _save(trainer: Trainer, out: Path) -> list[str]:
     from bpsim.lessons.files import save_trainer
 
     try:
-        save_trainer(trainer, out)
+        return save_trainer(trainer, out)
     except LessonFileError as error:
         raise CliError(str(error)) from None
     except OSError as error:
         raise CliError(f"{out}: cannot write: {error.strerror or error}") from None
 
 
-def _write_text(text: str, out: str | None) -> None:
+def _write_text(text: str, out: str | None, lesson: Path | None = None) -> None:
     if out is None:
         sys.stdout.write(text)
+        sys.stdout.flush()
         return
-    from bpsim.fileformat.atomic import atomic_write_bytes
+    from bpsim.fileformat.atomic import UnsafeTarget, atomic_write_bytes
 
-    path = _check_writable(out)
+    path = _check_writable(out, lesson=lesson)
     try:
         atomic_write_bytes(path, text.encode("utf-8"))
+    except UnsafeTarget as error:
+        raise CliError(f"{out}: {error.strerror}") from None
     except OSError as error:
         raise CliError(f"{out}: cannot write: {error.strerror or error}") from None
+
+
+#: Most weights and biases a worked example is written for (it takes ~1 s per 150,000).
+EXPLAIN_MAX_PARAMETERS = 250_000
 
 
 def explain(args: argparse.Namespace) -> int:
     """One step on the first batch, written out as the seeds write theirs."""
     from bpsim.teaching.worked_example import run_explained_step, to_html, to_json, to_markdown
 
+    source = lesson_path(args.file)
     if args.out:
-        _check_writable(args.out)
+        _refuse_lesson_target(_check_writable(args.out, lesson=source))
     trainer = _open(args.file)
+    count = trainer.network.flat.size
+    if count > EXPLAIN_MAX_PARAMETERS:
+        raise CliError(
+            f"{source}: layers: the network has {count:,} weights and biases; a worked "
+            f"example writes each one's update, so explain takes at most "
+            f"{EXPLAIN_MAX_PARAMETERS:,} (try 'bpsim check' or a smaller network)"
+        )
     try:
         example = run_explained_step(trainer)
     except DivergenceError as error:
-        raise CliError(f"{args.file}: {error}", code=EXIT_DIVERGED) from None
+        raise CliError(f"{source}: {error}", code=EXIT_DIVERGED) from None
     render = {"markdown": to_markdown, "json": to_json, "html": to_html}[args.format]
-    _write_text(render(example), args.out)
+    _write_text(render(example), args.out, source)
     return EXIT_OK
 
 
+# ----------------------------------------------------------------------------- check
+
+#: Loss evaluations × parameters worth of work a check may do (a few seconds).
+CHECK_WORK = 2e9
+#: Seconds a check may take before it samples (measured on one loss evaluation).
+CHECK_SECONDS = 3.0
+#: Fewest parameters a sampled check looks at.
+CHECK_SAMPLE_MIN = 20
+
+
 def check(args: argparse.Namespace) -> int:
-    """Gradient check on the first batch; exit 1 when any relative error is over 1e-6."""
+    """Gradient check on the first batch; exit 1 when any relative error is over 1e-6.
+
+    A big network is checked on a random sample of its parameters, and says so; progress
+    shows on a terminal, and Ctrl-C stops with the verdict on what was checked."""
     import numpy as np
 
-    from bpsim.core.gradcheck import PASS_THRESHOLD, gradient_check
+    from bpsim.core.gradcheck import PASS_THRESHOLD
     from bpsim.teaching.explain import names_for
 
+    source = lesson_path(args.file)
     trainer = _open(args.file)
     rows = trainer.next_batch()
     net = trainer.network
-    result = gradient_check(net, trainer.inputs[rows], trainer.targets[rows])
+    inputs, targets = trainer.inputs[rows], trainer.targets[rows]
     names = names_for(net, trainer.lesson.view)
+    allowed, total = _checkable(net)
+    cost = max(len(rows), 1) * max(net.flat.size, 1)  # one loss evaluation
+    started = time.perf_counter()
+    net.loss_on(inputs, targets)  # timed: on a busy machine the work model is optimistic
+    seconds = max(time.perf_counter() - started, 1e-7)
+    affordable = int(min(CHECK_WORK / (2 * cost), CHECK_SECONDS / (2 * seconds)))
+    sampled = affordable < total
+    if sampled:
+        count = max(min(affordable, total), min(CHECK_SAMPLE_MIN, total))
+        picked = np.random.Generator(np.random.PCG64(0)).choice(total, size=count, replace=False)
+        positions = np.sort(picked)
+        print(
+            f"checking {count:,} of {total:,} parameters, chosen at random (seed 0): "
+            "the network is too big to check every one in a few seconds"
+        )
+    else:
+        count = total
+        positions = np.arange(total)
+    chosen = _chosen(net, allowed, positions)
+    analytic = _analytic(net, inputs, targets)
     print(f"{'parameter':<28} {'backprop':>14} {'finite diff.':>14} {'rel. error':>10}")
-    for n, (a, num, err) in enumerate(
-        zip(result.analytic, result.numeric, result.relative_error, strict=True)
-    ):
-        k, is_bias = divmod(n, 2)
-        mask = net.masks[k] if not is_bias else None
-        for index in np.ndindex(a.shape):
-            if mask is not None and mask[index] == 0:
-                continue
+    worst = 0.0
+    checked = 0
+    code = EXIT_OK
+    status = _Status(count)
+    with _deferred_interrupt() as asked:
+        for n, index in chosen:
+            if asked[0]:
+                code = EXIT_INTERRUPTED
+                break
+            a = float(analytic[n][index])
+            num = _numeric(net, n, index, inputs, targets)
+            error = _relative(a, num)
+            worst = max(worst, error)
+            checked += 1
+            k, is_bias = divmod(n, 2)
             if is_bias:
                 name = names.bias(k, index[0], net.layers[k + 1].bias == "shared")
             else:
                 name = f"{names.weight(k, *index)} ({net.weight_name(k, *index)})"
-            flag = "" if err[index] <= PASS_THRESHOLD else "  ✗"
-            print(f"{name:<28} {a[index]:>14.8g} {num[index]:>14.8g} {err[index]:>10.2e}{flag}")
-    worst = result.max_relative_error
-    verdict = "passed" if result.passed else "FAILED"
-    print(f"largest relative error {worst:.3g} (threshold {PASS_THRESHOLD:g}): {verdict}")
-    return EXIT_OK if result.passed else EXIT_CHECK_FAILED
+            flag = "" if error <= PASS_THRESHOLD else "  ✗"
+            print(f"{escape(name):<28} {a:>14.8g} {num:>14.8g} {error:>10.2e}{flag}")
+            status.tick(checked)
+    status.done()
+    passed = worst <= PASS_THRESHOLD
+    verdict = "passed" if passed else "FAILED"
+    scope = ""
+    if code == EXIT_INTERRUPTED:
+        scope = f" (interrupted after {checked:,} of {count:,})"
+        say(f"interrupted: {escape(source)}: checked {checked:,} of {count:,} parameters")
+    elif sampled:
+        scope = f" ({checked:,} sampled parameters)"
+    print(f"largest relative error {worst:.3g} (threshold {PASS_THRESHOLD:g}): {verdict}{scope}")
+    if code == EXIT_INTERRUPTED:
+        return code
+    return EXIT_OK if passed else EXIT_CHECK_FAILED
+
+
+class _Status:
+    """ "checked 1,200 of 5,000" on stderr when it is a terminal, at most 5 times a second."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.shown = False
+        self.last = time.monotonic()
+        self.live = sys.stderr.isatty()
+
+    def tick(self, done: int) -> None:
+        now = time.monotonic()
+        if self.live and now - self.last > 0.2:
+            self.last = now
+            self.shown = True
+            sys.stderr.write(f"\rchecked {done:,} of {self.total:,} (Ctrl-C stops)")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r" + " " * 40 + "\r")
+            sys.stderr.flush()
+
+
+def _checkable(net: Network) -> tuple[list[np.ndarray], int]:
+    """Per parameter array, the flat positions that are parameters (masked-out links left
+    out), and how many there are in all."""
+    import numpy as np
+
+    allowed: list[np.ndarray] = []
+    for n, array in enumerate(net.parameter_arrays()):
+        k, is_bias = divmod(n, 2)
+        mask = None if is_bias else net.masks[k]
+        if mask is None:
+            allowed.append(np.arange(array.size))
+        else:
+            allowed.append(np.flatnonzero(np.asarray(mask).reshape(-1) != 0))
+    return allowed, int(sum(len(a) for a in allowed))
+
+
+def _chosen(
+    net: Network, allowed: list[np.ndarray], positions: np.ndarray
+) -> Iterator[tuple[int, tuple[int, ...]]]:
+    """(array number, index) of each of the sorted overall ``positions``."""
+    import numpy as np
+
+    arrays = net.parameter_arrays()
+    starts = np.concatenate([[0], np.cumsum([len(a) for a in allowed])])
+    for position in positions:
+        n = int(np.searchsorted(starts, position, side="right") - 1)
+        flat = int(allowed[n][int(position) - int(starts[n])])
+        index = tuple(int(i) for i in np.unravel_index(flat, arrays[n].shape))
+        yield n, index
+
+
+def _analytic(net: Network, inputs: np.ndarray, targets: np.ndarray) -> list[np.ndarray]:
+    import numpy as np
+
+    trace = net.new_trace(inputs, targets, np.arange(len(inputs)))
+    net.forward(trace)
+    net.backward(trace)
+    out: list[np.ndarray] = []
+    for gw, gb in zip(trace.weight_grads, trace.bias_grads, strict=True):
+        out += [gw.copy(), gb.copy()]
+    return out
+
+
+def _numeric(
+    net: Network, n: int, index: tuple[int, ...], inputs: np.ndarray, targets: np.ndarray
+) -> float:
+    """(L(p + h) − L(p − h)) / 2h for one parameter, as bpsim.core.gradcheck does it."""
+    from bpsim.core.gradcheck import STEP
+
+    array = net.parameter_arrays()[n]
+    saved = float(array[index])
+    h = STEP * max(1.0, abs(saved))
+    try:
+        array[index] = saved + h
+        up = net.loss_on(inputs, targets)
+        array[index] = saved - h
+        down = net.loss_on(inputs, targets)
+    finally:
+        array[index] = saved
+    return float((up - down) / (2 * h))
+
+
+def _relative(a: float, num: float) -> float:
+    import numpy as np
+
+    from bpsim.core.gradcheck import relative_error
+
+    return float(relative_error(np.array([a]), np.array([num]))[0])
 
 
 def examples(args: argparse.Namespace) -> int:
@@ -202,11 +521,11 @@ def examples(args: argparse.Namespace) -> int:
         for example in EXAMPLES:
             print(f"{example.name:<{width}}  {example.title}")
         return EXIT_OK
-    example = find_example(args.name)
-    if example is None:
+    found = find_example(args.name)
+    if found is None:
         names = ", ".join(e.name for e in EXAMPLES)
-        raise CliError(f"unknown example '{args.name}'; expected one of {names}")
-    _write_text(example.path.read_text(encoding="utf-8"), args.out)
+        raise CliError(f"unknown example {escape(repr(args.name))}; expected one of {names}")
+    _write_text(found.path.read_text(encoding="utf-8"), args.out)
     return EXIT_OK
 
 
@@ -219,7 +538,8 @@ def screenshot(args: argparse.Namespace) -> int:
     if not (200 <= width <= 8000 and 200 <= height <= 8000):
         raise CliError("--size: width and height must be between 200 and 8000 pixels")
     actions = [a.strip() for a in args.after.split(",") if a.strip()]
-    out = _check_writable(args.out)
+    source = lesson_path(args.file)
+    out = _check_writable(args.out, lesson=source)
     if not str(out).lower().endswith(".png"):
         raise CliError(f"{args.out}: the picture must be a .png file")
     trainer = _open(args.file)
@@ -232,7 +552,7 @@ def screenshot(args: argparse.Namespace) -> int:
         raise CliError(f"--zoom: expected a factor from 0.5 to 3, got {zoom:g}")
     try:
         render_screenshot(
-            Path(args.file),
+            source,
             out,
             actions,
             (width, height),

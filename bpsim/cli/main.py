@@ -1,11 +1,15 @@
 """The ``bpsim`` command: the window, or a headless sub-command.
 
-``bpsim [FILE]`` opens the window. ``bpsim train|explain|check|examples|screenshot …``
-run without it; none of them but ``screenshot`` imports Qt, and argument parsing imports
-nothing heavy, so ``bpsim train --help`` answers at once.
+``bpsim [--present] [FILE|NAME]`` opens the window (on a built-in lesson's NAME, such as
+``xor``, or a file). ``bpsim train|explain|check|examples|screenshot …`` run without it;
+none of them but ``screenshot`` imports Qt, and argument parsing imports nothing heavy,
+so ``bpsim train --help`` answers at once.
 
 Every problem a user can cause (a bad file, a bad argument) ends with exit code 2 and
-one line on stderr beginning ``error:``, never a traceback, and nothing written.
+one line on stderr beginning ``error:``, never a traceback, and nothing written. Every
+message is escaped (:func:`bpsim.cli.output.escape`), so a file name holding ESC or a
+line break cannot clear the screen or split the line. A closed pipe ends quietly; a full
+device is one ``error:`` line.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ EXIT_USAGE = 2
 EXIT_DIVERGED = 3
 
 SUBCOMMANDS = ("train", "explain", "check", "examples", "screenshot")
+EXIT_INTERRUPTED = 130
 
 
 class CliError(Exception):
@@ -111,8 +116,16 @@ def build_parser() -> Parser:
 
 
 def build_window_parser() -> Parser:
-    parser = Parser(prog="bpsim", description="Open the bpsim window.")
-    parser.add_argument("file", metavar="FILE", nargs="?", help="a .bpsim lesson to open")
+    parser = Parser(
+        prog="bpsim",
+        description="Open the bpsim window. Commands: " + ", ".join(SUBCOMMANDS) + ".",
+    )
+    parser.add_argument(
+        "file", metavar="FILE|NAME", nargs="?", help="a .bpsim lesson, or a built-in lesson's name"
+    )
+    parser.add_argument(
+        "--present", action="store_true", help="start in presentation mode (for a projector)"
+    )
     return parser
 
 
@@ -128,36 +141,79 @@ def _commands() -> dict[str, Callable[[argparse.Namespace], int]]:
     }
 
 
+def no_display() -> bool:
+    """True on Linux without a display to open a window on (Qt would abort)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return False  # offscreen, vnc, …: Qt was told where to draw
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def run(argv: Sequence[str]) -> int:
     """Parse and run; returns the exit code. Raises nothing a user can cause."""
+    if argv and argv[0] in ("--version", "-V"):
+        from bpsim import __version__
+
+        print(f"bpsim {__version__}")
+        return EXIT_OK
     if (argv and argv[0] in SUBCOMMANDS) or (argv and argv[0] in ("-h", "--help")):
         args = build_parser().parse_args(argv)
         return _commands()[args.command](args)
     args = build_window_parser().parse_args(argv)
+    if no_display():
+        raise CliError(
+            "no display found (DISPLAY and WAYLAND_DISPLAY are unset), so the window cannot "
+            "open; run bpsim on a desktop, or use a command such as 'bpsim train' "
+            "(see 'bpsim --help')"
+        )
+    source = None
+    if args.file is not None:
+        from bpsim.cli.commands import lesson_path
+
+        source = str(lesson_path(args.file))
     from bpsim.gui.app import run_app
 
-    return run_app(args.file)
+    return run_app(source, present=args.present)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from bpsim.cli import output
+
     argv = list(sys.argv[1:] if argv is None else argv)
+    originals = output.install()
+    try:
+        code = _main(argv)
+    finally:
+        output.restore(originals)
+    return code
+
+
+def _main(argv: list[str]) -> int:
+    from bpsim.cli.output import OutputClosed, OutputFailed, escape, say
+
     try:
         code = run(argv)
+        sys.stdout.flush()
     except CliError as error:
-        print(f"error: {error}", file=sys.stderr)
+        say(f"error: {escape(error)}")
         code = error.code
+    except OutputClosed:  # the reader went away (| head): end quietly, as Unix tools do
+        code = EXIT_OK
+    except OutputFailed as error:
+        say(f"error: {escape(error)}")
+        code = EXIT_USAGE
     except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        code = 130
+        say("error: interrupted")
+        code = EXIT_INTERRUPTED
     except SystemExit as exit_:  # argparse's --help
         code = exit_.code if isinstance(exit_.code, int) else 0
     except Exception as error:  # a bug: say so plainly, without a traceback
         if os.environ.get("BPSIM_DEBUG"):
             raise
-        print(
-            f"error: bpsim failed unexpectedly ({type(error).__name__}: {error}). "
-            "Set BPSIM_DEBUG=1 to see the details, and please report it.",
-            file=sys.stderr,
+        say(
+            f"error: bpsim failed unexpectedly ({type(error).__name__}: {escape(error)}). "
+            "Set BPSIM_DEBUG=1 to see the details, and please report it."
         )
         code = 1
     return code

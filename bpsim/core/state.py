@@ -74,9 +74,15 @@ def _number(value: Any, place: str) -> float:
     return float(value)
 
 
-def _series(data: Any, place: str, allow_null: bool = False) -> list[float | None]:
+def _series(
+    data: Any, place: str, allow_null: bool = False, most: int | None = None
+) -> list[float | None]:
+    """A list of finite numbers (or nulls); ``most``: one entry per step or epoch at most,
+    checked before the entries are, so a huge list costs nothing."""
     if not isinstance(data, list):
         raise _error(place, "expected a list of numbers")
+    if most is not None and len(data) > most:
+        raise _error(place, f"{len(data):,} entries, but only {most:,} have been trained")
     out: list[float | None] = []
     for n, value in enumerate(data):
         if value is None and allow_null:
@@ -146,10 +152,15 @@ def parse_state(state: dict[str, Any], trainer: Trainer, place: str = "state") -
             "epoch_numbers",
         ):
             raise _error(f"{place}.history.{key}", "unknown key")
-    steps = _series(history_data.get("step_loss", []), f"{place}.history.step_loss")
-    train = _series(history_data.get("epoch_train_loss", []), f"{place}.history.epoch_train_loss")
+    steps = _series(history_data.get("step_loss", []), f"{place}.history.step_loss", most=step)
+    train = _series(
+        history_data.get("epoch_train_loss", []), f"{place}.history.epoch_train_loss", most=epoch
+    )
     val = _series(
-        history_data.get("epoch_val_loss", []), f"{place}.history.epoch_val_loss", allow_null=True
+        history_data.get("epoch_val_loss", []),
+        f"{place}.history.epoch_val_loss",
+        allow_null=True,
+        most=epoch,
     )
     if len(val) != len(train):
         raise _error(f"{place}.history.epoch_val_loss", "needs one entry per epoch_train_loss")

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import csv
 import itertools
-import math
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -38,6 +37,8 @@ import numpy as np
 from bpsim.core.spec import MAX_DATA_VALUES, MAX_SAMPLES, Dataset
 from bpsim.datasets.errors import DatasetError
 from bpsim.datasets.options import show
+from bpsim.datasets.system import NotRegularFile, open_regular
+from bpsim.text import parse_number
 
 #: Longest line read; longer ones are refused rather than read into memory whole.
 MAX_LINE_BYTES = 4_000_000
@@ -93,12 +94,12 @@ def _rows(f: BinaryIO, line: _Line) -> Iterator[list[str]]:
 
 
 def _number(text: str) -> float | None:
-    """The finite number a field holds, or None."""
+    """The finite number a field holds, or None: bpsim's one grammar for numbers
+    (:func:`bpsim.text.parse_number`), so ``1_000``, ``１２`` or ``inf`` are not numbers."""
     try:
-        value = float(text)
+        return parse_number(text)
     except ValueError:
         return None
-    return value if math.isfinite(value) else None
 
 
 def _check_columns(place: str, columns: Sequence[Column]) -> list[Column]:
@@ -200,12 +201,13 @@ def _resolve(
 
 
 def _open(path: Path) -> BinaryIO:
+    """Only a regular file: a FIFO named as the csv would wait forever for a writer."""
     try:
-        return path.open("rb")
+        return open_regular(path)
     except FileNotFoundError:
         raise DatasetError("csv", f"file not found: {path}") from None
-    except IsADirectoryError:
-        raise DatasetError("csv", f"{path} is a folder, not a file") from None
+    except NotRegularFile as e:
+        raise DatasetError("csv", f"{path} {e.strerror}") from None
     except OSError as e:
         raise DatasetError("csv", f"cannot open {path}: {e.strerror or e}") from None
 
@@ -398,8 +400,11 @@ def _bad_number(number: int, layout: _Layout, index: int, text: str) -> DatasetE
     stripped = text.strip()
     if not stripped:
         return DatasetError(place, "empty; expected a number")
+    if stripped.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+        return DatasetError(place, f"{show(stripped)} is not a finite number")
     try:
-        float(stripped)
-    except ValueError:
-        return DatasetError(place, f"{show(stripped)} is not a number")
-    return DatasetError(place, f"{show(stripped)} is not a finite number")
+        parse_number(stripped)
+    except ValueError as error:
+        if "finite" in str(error):  # in the grammar, but it overflows ('1e999')
+            return DatasetError(place, f"{show(stripped)} is not a finite number")
+    return DatasetError(place, f"{show(stripped)} is not a number")

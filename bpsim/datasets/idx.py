@@ -28,6 +28,7 @@ import numpy as np
 
 from bpsim.core.spec import MAX_DATA_VALUES, MAX_SAMPLES, Dataset
 from bpsim.datasets.errors import DatasetError
+from bpsim.datasets.system import NotRegularFile, open_regular
 
 __all__ = ["IDX_TYPES", "load_idx", "read_idx", "read_idx_header"]
 
@@ -65,11 +66,11 @@ class _Reader:
         self.path = path
         self.name = path.name
         try:
-            raw = path.open("rb")
+            raw = open_regular(path)
         except FileNotFoundError:
             raise DatasetError(self.name, f"file not found: {path}") from None
-        except IsADirectoryError:
-            raise DatasetError(self.name, f"{path} is a folder, not a file") from None
+        except NotRegularFile as e:
+            raise DatasetError(self.name, f"{path} {e.strerror}") from None
         except OSError as e:
             raise DatasetError(self.name, f"cannot open {path}: {e.strerror or e}") from None
         try:
@@ -135,6 +136,13 @@ def _header(reader: _Reader) -> tuple[np.dtype, str, tuple[int, ...]]:
             f"{4 + len(sizes_raw)}, before their sizes",
         )
     shape = tuple(int(v) for v in np.frombuffer(sizes_raw, dtype=">u4"))
+    for k, size in enumerate(shape):
+        if size == 0:  # no items, or items of no numbers: nothing a network can learn from
+            what = "items" if k == 0 else "numbers in each item"
+            raise DatasetError(
+                f"{name}, byte {5 + 4 * k}",
+                f"dimension {k + 1} of {ndim} has size 0, so the file holds no {what}",
+            )
     dtype_text, type_name = IDX_TYPES[code]
     return np.dtype(dtype_text), type_name, shape
 

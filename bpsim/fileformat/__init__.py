@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from bpsim.core.spec import Lesson
-from bpsim.fileformat.atomic import atomic_write_bytes
+from bpsim.fileformat.atomic import UnsafeTarget, atomic_write_bytes
 from bpsim.fileformat.errors import LessonFileError
-from bpsim.fileformat.jsonio import decode, dumps, loads, read_file_bytes
+from bpsim.fileformat.jsonio import MAX_FILE_BYTES, decode, dumps, loads, read_file_bytes
+from bpsim.fileformat.prescan import prescan
 from bpsim.fileformat.serialize import lesson_to_dict
 from bpsim.fileformat.validate import lesson_from_data
 
@@ -47,7 +48,9 @@ def parse_lesson(data: str | bytes | Mapping[str, object], *, path: Path | None 
     path = None if path is None else Path(path)
     try:
         if isinstance(data, bytes | bytearray | memoryview):
-            document: object = loads(decode(bytes(data)))
+            data = bytes(data)
+            prescan(data)  # a big file's structure first: a small file may ask for gigabytes
+            document: object = loads(decode(data))
         elif isinstance(data, str):
             document = loads(data)
         else:
@@ -72,14 +75,37 @@ def dumps_lesson(lesson: Lesson, *, path: Path | None = None) -> str:
 def save_lesson(lesson: Lesson, path: str | Path) -> None:
     """Write ``lesson`` to ``path`` atomically: the old file survives any failure.
 
-    A lesson that cannot be written exactly (NaN, infinity) raises :class:`LessonFileError`
-    before the disk is touched; a failing disk raises :class:`LessonFileError` too, with
-    the OS error as its cause.
+    A lesson that cannot be written exactly (NaN, infinity), or that bpsim could not open
+    again (larger than a lesson file may be), raises :class:`LessonFileError` before the
+    disk is touched; a failing disk or a target that is not a regular file raises
+    :class:`LessonFileError` too, with the OS error as its cause.
     """
     path = Path(path)
     data = dumps_lesson(lesson, path=path).encode("utf-8")
+    check_loadable(data, path)
     try:
         atomic_write_bytes(path, data)
+    except UnsafeTarget as error:
+        raise LessonFileError(str(error.strerror), path=path) from error
     except OSError as error:
         reason = error.strerror or str(error)
         raise LessonFileError(f"cannot save the file: {reason}", path=path) from error
+
+
+#: Files up to this size are parsed again before they are written (a few milliseconds).
+VERIFY_BYTES = 32 * 2**20
+
+
+def check_loadable(data: bytes, path: Path | None = None) -> None:
+    """Refuse to write what bpsim would refuse to read: whatever bpsim saves, it can open."""
+    try:
+        if len(data) > MAX_FILE_BYTES:
+            raise LessonFileError(
+                f"the lesson would be a {len(data) / 2**20:,.0f} MB file; bpsim opens "
+                f"files of at most {MAX_FILE_BYTES // 2**20:,} MB"
+            )
+        prescan(data)
+        if len(data) <= VERIFY_BYTES:
+            loads(decode(data))
+    except LessonFileError as error:
+        raise error.with_path(path) from None

@@ -18,10 +18,13 @@ from typing import Any
 
 import numpy as np
 
+from bpsim.datasets.system import NAME_MAX, NotRegularFile, long_name, open_regular
 from bpsim.fileformat.errors import TOP, LessonFileError, index_place, key_place, show
 
-#: Files larger than this are refused before a byte is read (a lesson is far smaller).
-MAX_FILE_BYTES = 256 * 1024 * 1024
+#: Files larger than this are refused before a byte is read. It is above the largest lesson
+#: bpsim writes (the saver checks), so whatever bpsim saves, it can open; what a big file
+#: would cost to parse is checked against the machine's memory by :mod:`.prescan`.
+MAX_FILE_BYTES = 1024 * 1024 * 1024
 #: Deepest nesting accepted in the free-form parts (``state``, ``view``); the schema is shallow.
 MAX_DEPTH = 64
 #: Longest run of digits in a whole number; Python refuses to convert longer ones anyway.
@@ -31,25 +34,38 @@ LINE_WIDTH = 100
 
 _BOM = b"\xef\xbb\xbf"
 _BLANK = re.compile(r"[ \t\n\r]*")
+#: A ``\\uD800``-style escape: the parsed text may hold a lone surrogate (half a character).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 # ----------------------------------------------------------------------------- reading
 
 
 def read_file_bytes(path: Path) -> bytes:
-    """The file's bytes, refusing a file too large to be a lesson before reading it."""
+    """The file's bytes, refusing a file too large to be a lesson before reading it, and
+    anything but a regular file (a FIFO would block the read forever, a device never end)."""
+    bad = long_name(path)
+    if bad is not None:
+        raise LessonFileError(_too_long(bad))
     try:
-        with open(path, "rb") as stream:
+        with open_regular(path) as stream:
             size = os.fstat(stream.fileno()).st_size
             if size > MAX_FILE_BYTES:
                 raise LessonFileError(_too_large(size))
             data = stream.read(MAX_FILE_BYTES + 1)  # the file may grow while we read
+    except NotRegularFile as error:
+        raise LessonFileError(str(error.strerror)) from None
     except OSError as error:
         reason = error.strerror or str(error)
         raise LessonFileError(f"cannot read the file: {reason}") from error
     if len(data) > MAX_FILE_BYTES:
         raise LessonFileError(_too_large(len(data)))
     return data
+
+
+def _too_long(name: str) -> str:
+    return f"the name {show(name)} is {len(os.fsencode(name))} bytes long; at most {NAME_MAX} fit"
 
 
 def _too_large(size: int) -> str:
@@ -147,7 +163,28 @@ def loads(text: str) -> Any:
         raise LessonFileError(f"invalid JSON: {error}") from None
     if flagged:
         _raise_first_flag(value)
+    if _SURROGATE_ESCAPE.search(text):
+        _refuse_surrogates(value)
     return value
+
+
+def _refuse_surrogates(value: Any) -> None:
+    """A lone surrogate cannot be written as UTF-8 (nor shown): refuse it where it is."""
+    for item, place, _ in _walk(value, ""):
+        if isinstance(item, Mapping):
+            for key in item:
+                if isinstance(key, str) and _SURROGATE.search(key):
+                    raise LessonFileError(
+                        "a key holds half a character (a lone UTF-16 surrogate such as "
+                        "\\ud800); write the whole character",
+                        place=place or TOP,
+                    )
+        elif isinstance(item, str) and _SURROGATE.search(item):
+            raise LessonFileError(
+                "the text holds half a character (a lone UTF-16 surrogate such as \\ud800); "
+                "write the whole character",
+                place=place or TOP,
+            )
 
 
 def _syntax_message(error: json.JSONDecodeError) -> str:
@@ -444,11 +481,10 @@ def _scalar(value: Any, place: str) -> str:
 
 
 def _string(text: str) -> str:
-    """A JSON string; non-ASCII kept readable unless it cannot be UTF-8 (a lone surrogate)."""
+    """A JSON string, non-ASCII kept readable; a lone surrogate (which no file may hold)
+    becomes the replacement character."""
     if text.isascii():
         return json.dumps(text)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return json.dumps(text, ensure_ascii=True)
+    if _SURROGATE.search(text):  # half a character: written as U+FFFD, so the file loads
+        text = _SURROGATE.sub("\ufffd", text)
     return json.dumps(text, ensure_ascii=False)

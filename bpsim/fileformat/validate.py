@@ -45,6 +45,7 @@ from bpsim.fileformat.checks import (
 from bpsim.fileformat.dataset import read_dataset
 from bpsim.fileformat.errors import TOP, LessonFileError, counted, index_place, show
 from bpsim.fileformat.jsonio import check_free_json
+from bpsim.fileformat.prescan import MAX_LAYERS
 
 FORMAT_NAME = "bpsim"
 FORMAT_VERSION = 1
@@ -156,6 +157,10 @@ def _layers(value: object) -> list[LayerSpec]:
         raise LessonFileError(
             f"expected at least 2 layers (an input and an output layer), got {len(items)}",
             place="layers",
+        )
+    if len(items) > MAX_LAYERS:
+        raise LessonFileError(
+            f"{len(items):,} layers; at most {MAX_LAYERS:,} are allowed", place="layers"
         )
     # First every size, so the total can be refused before anything big is built.
     objs: list[Obj] = []

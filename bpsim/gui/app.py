@@ -7,9 +7,9 @@ message box (and printed) while the window keeps running.
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
-from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
@@ -94,16 +94,16 @@ def make_application() -> QApplication:
     return app
 
 
-def run_app(path: str | Path | None = None, present: bool = False) -> int:
-    """Open the window on ``path`` (or the default example) and run until it closes;
-    ``present``: straight into presentation mode (``bpsim --present``)."""
+def run_app(source: str | os.PathLike[str] | None = None, *, present: bool = False) -> int:
+    """Open the window on ``source`` (a lesson's path, or the default example) and run until
+    it closes; ``present`` starts in presentation mode (``bpsim --present``)."""
     from bpsim.gui.shell.main_window import MainWindow
 
     app = make_application()
     previous_hook = sys.excepthook
     sys.excepthook = show_exception
     try:
-        window = MainWindow(path, recovery=True)  # autosave, and offer what a crash left
+        window = MainWindow(source, recovery=True)  # autosave, and offer what a crash left
         settings = Settings.open()
         settings.attach(window)  # layout, theme, zoom, presentation, recent files
         window.show()

@@ -151,7 +151,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_folder_instead_of_file(tmp_path: Path) -> None:
-    assert error(tmp_path, [0], [1]) == f"csv: {tmp_path} is a folder, not a file"
+    assert error(tmp_path, [0], [1]) == f"csv: {tmp_path} is a folder, not a regular file"
 
 
 def test_not_utf8(tmp_path: Path) -> None:
@@ -217,6 +217,22 @@ def test_non_finite_numbers(tmp_path: Path, bad: str) -> None:
     assert error(write(tmp_path, text), ["x"], ["y"]) == (
         f"row 3, column 'y': '{bad}' is not a finite number"
     )
+
+
+@pytest.mark.parametrize("bad", ["1_000", "１２", "٣", "0x10", "1e", "--1", " ", "1.2.3"])
+def test_numbers_follow_the_one_grammar(tmp_path: Path, bad: str) -> None:
+    # Python's float() takes '1_000', fullwidth and Arabic-Indic digits; a lesson does not
+    text = f'x,y\n1,2\n3,"{bad}"\n'
+    message = error(write(tmp_path, text), ["x"], ["y"])
+    assert message.startswith("row 3, column 'y': ")
+    assert message.endswith("is not a number") or message.endswith("empty; expected a number")
+
+
+def test_the_decimal_comma_and_true_minus_are_numbers(tmp_path: Path) -> None:
+    path = write(tmp_path, 'x,y\n"0,5",−2\n1e-3,+4.\n')
+    dataset = load_csv(path, ["x"], ["y"])
+    assert dataset.inputs[:, 0].tolist() == [0.5, 0.001]
+    assert dataset.targets[:, 0].tolist() == [-2.0, 4.0]
 
 
 def test_unknown_column_lists_the_header(tmp_path: Path) -> None:

@@ -214,5 +214,20 @@ def test_negative_and_fractional_and_huge_labels(tmp_path: Path, mnist_like: Fil
 def test_no_images(tmp_path: Path) -> None:
     empty = write(tmp_path / "e", idx_bytes(np.zeros((0, 2, 2), dtype=np.uint8)))
     labels = write(tmp_path / "l", idx_bytes(np.zeros(0, dtype=np.uint8)))
-    with pytest.raises(DatasetError, match="no images"):
+    with pytest.raises(
+        DatasetError, match="dimension 1 of 3 has size 0, so the file holds no items"
+    ):
         load_idx(empty, labels)
+
+
+@pytest.mark.parametrize("shape", [(3, 0, 2), (3, 2, 0), (0,)])
+def test_an_empty_dimension_is_refused_at_the_header(
+    tmp_path: Path, shape: tuple[int, ...]
+) -> None:
+    path = write(tmp_path / "zero", idx_bytes(np.zeros(shape, dtype=np.uint8)))
+    zero = shape.index(0)
+    with pytest.raises(DatasetError, match=f"dimension {zero + 1} of {len(shape)} has size 0"):
+        read_idx_header(path)  # what the import dialog's preview reads: refused there already
+    with pytest.raises(DatasetError) as info:
+        read_idx(path)
+    assert info.value.place == f"zero, byte {5 + 4 * zero}"

@@ -210,15 +210,16 @@ def test_file_size_is_checked_before_reading(
     assert read == []  # refused from the size alone
 
 
-def test_real_limit_is_256_mb() -> None:
-    assert jsonio.MAX_FILE_BYTES == 256 * 1024 * 1024
+def test_real_limit_is_1_gb() -> None:
+    # above the largest lesson bpsim writes (the saver checks), so whatever it saves opens
+    assert jsonio.MAX_FILE_BYTES == 1024 * 1024 * 1024
 
 
 def test_sparse_huge_file_is_refused_quickly(tmp_path: Path) -> None:
     path = tmp_path / "huge.bpsim"
     with open(path, "wb") as stream:
         stream.truncate(jsonio.MAX_FILE_BYTES + 1)  # sparse: costs no disk
-    with pytest.raises(LessonFileError, match="may be at most 256 MB"):
+    with pytest.raises(LessonFileError, match="may be at most 1024 MB"):
         load_lesson(path)
 
 
@@ -228,8 +229,11 @@ def test_text_over_the_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None
         parse_lesson(EXAMPLE_TEXT)
 
 
-def test_lone_surrogate_escapes_load() -> None:
+def test_lone_surrogate_escapes_are_refused_at_their_place() -> None:
     doc = example()
     doc["name"] = "\ud800"
-    lesson = parse_lesson(json.dumps(doc))  # ensure_ascii escapes it: valid JSON
-    assert lesson.name == "\ud800"
+    with pytest.raises(LessonFileError, match="lone UTF-16 surrogate") as info:
+        parse_lesson(json.dumps(doc))  # ensure_ascii escapes it: valid JSON, half a character
+    assert info.value.place == "name"
+    doc["name"] = "\U0001f9e0"  # a whole character written as a surrogate pair is fine
+    assert parse_lesson(json.dumps(doc)).name == "\U0001f9e0"

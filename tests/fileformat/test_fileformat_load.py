@@ -209,7 +209,7 @@ def test_missing_file_is_a_lesson_file_error(tmp_path: Path) -> None:
         load_lesson(path)
     assert info.value.path == path
     assert "cannot read the file" in str(info.value)
-    with pytest.raises(LessonFileError, match="cannot read the file"):
+    with pytest.raises(LessonFileError, match="is a folder, not a regular file"):
         load_lesson(tmp_path)  # a folder
 
 

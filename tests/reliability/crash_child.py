@@ -233,7 +233,7 @@ def window_exception(lesson: Path) -> None:
 
     QTimer.singleShot(200, train_then_fail)
     QTimer.singleShot(600, report)
-    run_app(lesson)
+    run_app(str(lesson))
 
 
 def main(argv: list[str]) -> None:

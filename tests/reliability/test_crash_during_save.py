@@ -72,6 +72,7 @@ def test_killed_with_half_a_file_written(tmp_path: Path) -> None:
     trainer.train_steps(7)
     save_trainer(trainer, lesson)
     assert trainer_from_lesson_file(lesson).step_count == 7
+    assert temp_leftovers(tmp_path) == []  # the dead save's temporary file is cleaned up
 
 
 def test_window_killed_while_saving_during_run(qtbot: QtBot, tmp_path: Path) -> None:
