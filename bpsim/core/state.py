@@ -74,16 +74,20 @@ def _number(value: Any, place: str) -> float:
     return float(value)
 
 
-def _series(data: Any, place: str, allow_null: bool = False) -> list[float | None]:
+def _series(data: Any, place: str) -> list[float]:
     if not isinstance(data, list):
         raise _error(place, "expected a list of numbers")
-    out: list[float | None] = []
-    for n, value in enumerate(data):
-        if value is None and allow_null:
-            out.append(None)
-        else:
-            out.append(_number(value, f"{place}[{n}]"))
-    return out
+    return [_number(value, f"{place}[{n}]") for n, value in enumerate(data)]
+
+
+def _nullable_series(data: Any, place: str) -> list[float | None]:
+    """A list of numbers in which null (no value, e.g. an epoch without validation) may
+    stand."""
+    if not isinstance(data, list):
+        raise _error(place, "expected a list of numbers")
+    return [
+        None if value is None else _number(value, f"{place}[{n}]") for n, value in enumerate(data)
+    ]
 
 
 def _matrices(data: Any, shapes: list[tuple[int, ...]], place: str) -> list[np.ndarray]:
@@ -148,12 +152,12 @@ def parse_state(state: dict[str, Any], trainer: Trainer, place: str = "state") -
             raise _error(f"{place}.history.{key}", "unknown key")
     steps = _series(history_data.get("step_loss", []), f"{place}.history.step_loss")
     train = _series(history_data.get("epoch_train_loss", []), f"{place}.history.epoch_train_loss")
-    val = _series(
-        history_data.get("epoch_val_loss", []), f"{place}.history.epoch_val_loss", allow_null=True
+    val = _nullable_series(
+        history_data.get("epoch_val_loss", []), f"{place}.history.epoch_val_loss"
     )
     if len(val) != len(train):
         raise _error(f"{place}.history.epoch_val_loss", "needs one entry per epoch_train_loss")
-    numbers: dict[str, list[float | None]] = {}
+    numbers: dict[str, list[float]] = {}
     for key, values, count in (("step_numbers", steps, step), ("epoch_numbers", train, epoch)):
         if key in history_data:
             xs = _series(history_data[key], f"{place}.history.{key}")
