@@ -201,10 +201,10 @@ def install() -> tuple[TextIO, TextIO]:
     # A stream closed before bpsim started (``>&-``) is None: its output goes nowhere.
     if not isinstance(sys.stdout, SafeStream):
         inner = sys.stdout if sys.stdout is not None else _nowhere()
-        sys.stdout = SafeStream(inner, "standard output")  # type: ignore[assignment]
+        sys.stdout = SafeStream(inner, "standard output")
     if not isinstance(sys.stderr, SafeStream):
         inner = sys.stderr if sys.stderr is not None else _nowhere()
-        sys.stderr = SafeStream(inner, "standard error")  # type: ignore[assignment]
+        sys.stderr = SafeStream(inner, "standard error")
     return originals
 
 

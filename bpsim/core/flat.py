@@ -163,7 +163,7 @@ class OptimizerRunner:
             and len(steps) == len(self.layout.shapes)
             and len(set(map(repr, steps))) <= 1
         )
-        if mergeable:
+        if mergeable and isinstance(steps, list):  # (the list check again, for mypy)
             merged: dict[str, Any] = {"step": steps[:1]}
             for key, entries in state.items():
                 if key == "step":

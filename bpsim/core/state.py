@@ -74,22 +74,29 @@ def _number(value: Any, place: str) -> float:
     return float(value)
 
 
-def _series(
-    data: Any, place: str, allow_null: bool = False, most: int | None = None
-) -> list[float | None]:
-    """A list of finite numbers (or nulls); ``most``: one entry per step or epoch at most,
-    checked before the entries are, so a huge list costs nothing."""
+def _checked_list(data: Any, place: str, most: int | None) -> list[Any]:
+    """``data`` as a list; ``most``: one entry per step or epoch at most, checked before
+    the entries are, so a huge list costs nothing."""
     if not isinstance(data, list):
         raise _error(place, "expected a list of numbers")
     if most is not None and len(data) > most:
         raise _error(place, f"{len(data):,} entries, but only {most:,} have been trained")
-    out: list[float | None] = []
-    for n, value in enumerate(data):
-        if value is None and allow_null:
-            out.append(None)
-        else:
-            out.append(_number(value, f"{place}[{n}]"))
-    return out
+    return data
+
+
+def _series(data: Any, place: str, most: int | None = None) -> list[float]:
+    """A list of finite numbers."""
+    items = _checked_list(data, place, most)
+    return [_number(value, f"{place}[{n}]") for n, value in enumerate(items)]
+
+
+def _nullable_series(data: Any, place: str, most: int | None = None) -> list[float | None]:
+    """A list of numbers in which null (no value, e.g. an epoch without validation) may
+    stand."""
+    items = _checked_list(data, place, most)
+    return [
+        None if value is None else _number(value, f"{place}[{n}]") for n, value in enumerate(items)
+    ]
 
 
 def _matrices(data: Any, shapes: list[tuple[int, ...]], place: str) -> list[np.ndarray]:
@@ -156,15 +163,12 @@ def parse_state(state: dict[str, Any], trainer: Trainer, place: str = "state") -
     train = _series(
         history_data.get("epoch_train_loss", []), f"{place}.history.epoch_train_loss", most=epoch
     )
-    val = _series(
-        history_data.get("epoch_val_loss", []),
-        f"{place}.history.epoch_val_loss",
-        allow_null=True,
-        most=epoch,
+    val = _nullable_series(
+        history_data.get("epoch_val_loss", []), f"{place}.history.epoch_val_loss", most=epoch
     )
     if len(val) != len(train):
         raise _error(f"{place}.history.epoch_val_loss", "needs one entry per epoch_train_loss")
-    numbers: dict[str, list[float | None]] = {}
+    numbers: dict[str, list[float]] = {}
     for key, values, count in (("step_numbers", steps, step), ("epoch_numbers", train, epoch)):
         if key in history_data:
             xs = _series(history_data[key], f"{place}.history.{key}")

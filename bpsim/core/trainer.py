@@ -100,7 +100,7 @@ class Snapshot:
     optimizer state and the current pass."""
 
     parameters: Parameters
-    optimizer: object
+    optimizer: tuple[bool, object]  # OptimizerRunner.snapshot()
     optimizer_spec: OptimizerSpec
     last_update: list[np.ndarray]
     epoch: int

@@ -220,9 +220,9 @@ def _class_order(labels: list[str]) -> tuple[np.ndarray, list[str]]:
     values = [v for v in map(_number, labels) if v is not None]
     if len(values) == len(labels):
         distinct = sorted(set(values))
-        rank = {v: k for k, v in enumerate(distinct)}
+        value_rank = {v: k for k, v in enumerate(distinct)}
         names = [str(int(v)) if v.is_integer() else repr(v) for v in distinct]
-        return np.array([rank[v] for v in values], dtype=np.intp), names
+        return np.array([value_rank[v] for v in values], dtype=np.intp), names
     names = sorted(labels)
     rank = {label: k for k, label in enumerate(names)}
     return np.array([rank[label] for label in labels], dtype=np.intp), names

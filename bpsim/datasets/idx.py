@@ -22,7 +22,7 @@ import gzip
 import math
 import zlib
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 import numpy as np
 
@@ -80,7 +80,9 @@ class _Reader:
             raw.close()
             raise DatasetError(self.name, f"cannot read {path}: {e.strerror or e}") from None
         self.compressed = magic == _GZIP_MAGIC
-        self.file: BinaryIO = gzip.GzipFile(fileobj=raw, mode="rb") if self.compressed else raw
+        self.file: IO[bytes] = raw
+        if self.compressed:  # GzipFile reads bytes as IO[bytes] does; typeshed does not say so
+            self.file = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
         self._raw = raw
         self.offset = 0  # bytes of (uncompressed) content read so far
 

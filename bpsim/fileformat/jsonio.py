@@ -100,7 +100,7 @@ class _NotFinite:
         self.text = text
 
 
-class _Duplicates(dict):  # type: ignore[type-arg]
+class _Duplicates(dict[str, Any]):
     """An object that had a key twice; remembers which, so the checker can name it."""
 
     duplicate: str = ""
@@ -425,6 +425,7 @@ def _compact(value: Any, place: str, budget: int) -> str | None:
             parts.append(item)
             used += len(item)
         else:
+            where = where or TOP  # only punctuation comes without a place
             item = _jsonable(item, where)
             if isinstance(item, dict):
                 if len(item) * 4 > budget:

@@ -7,9 +7,9 @@ message box (and printed) while the window keeps running.
 
 from __future__ import annotations
 
-import os
 import sys
 import traceback
+from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
@@ -94,7 +94,7 @@ def make_application() -> QApplication:
     return app
 
 
-def run_app(source: str | os.PathLike[str] | None = None, *, present: bool = False) -> int:
+def run_app(source: str | Path | None = None, *, present: bool = False) -> int:
     """Open the window on ``source`` (a lesson's path, or the default example) and run until
     it closes; ``present`` starts in presentation mode (``bpsim --present``)."""
     from bpsim.gui.shell.main_window import MainWindow

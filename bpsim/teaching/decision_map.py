@@ -67,7 +67,8 @@ class DecisionMap:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.values.shape  # type: ignore[return-value]
+        rows, columns = self.values.shape
+        return rows, columns
 
 
 # --------------------------------------------------------------------------- the grid

@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -64,16 +65,16 @@ _CHUNK_BYTES = 32 * 1024 * 1024
 # --------------------------------------------------------------------------- naming parameters
 
 
-def _normalise(param: ParameterId | Sequence[object]) -> ParameterId:
+def _normalise(param: ParameterId | Sequence[Any]) -> ParameterId:
     """``(n, (j, i))`` with plain ints; a bare int index is accepted for a bias."""
     try:
-        array_index, index = param  # type: ignore[misc]
+        array_index, index = param
     except (TypeError, ValueError):
         raise ValueError(f"a parameter is (array index, index tuple), got {param!r}") from None
     if isinstance(index, (int, np.integer)):
         index = (index,)
     try:
-        return int(array_index), tuple(int(i) for i in index)  # type: ignore[call-overload, union-attr]
+        return int(array_index), tuple(int(i) for i in index)
     except (TypeError, ValueError):
         raise ValueError(f"a parameter is (array index, index tuple), got {param!r}") from None
 
@@ -298,7 +299,7 @@ def _grid_offsets(span: float, resolution: int) -> np.ndarray:
 def _pair(value: float | Sequence[float]) -> tuple[float, float]:
     if isinstance(value, (int, float, np.integer, np.floating)):
         return float(value), float(value)
-    a, b = value  # type: ignore[misc]
+    a, b = value
     return float(a), float(b)
 
 
@@ -494,7 +495,7 @@ class LandscapeComputation:
             a = self._prefix
             mods_at = {k_first: [(p_first, v_first), (p_second, v_second)]}
         for k in range(k_second, self._depth + 1):
-            a, z = self._layer(a, k, mods_at.get(k, []), len(v_first), keep_z=True)
+            a, z = self._layer_and_net(a, k, mods_at.get(k, []), len(v_first))
         losses = np.empty(len(v_first))
         loss, t = self._loss, self.targets
         for p in range(len(v_first)):
@@ -507,10 +508,21 @@ class LandscapeComputation:
         k: int,
         mods: list[tuple[ParameterId, np.ndarray]],
         count: int,
-        keep_z: bool = False,
-    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-        """Layer k for a stack of ``count`` variants (a is (samples, m) shared or
-        (count, samples, m)); ``mods`` sets parameters of this layer per variant."""
+    ) -> np.ndarray:
+        """Layer k's activations for a stack of ``count`` variants; see
+        :meth:`_layer_and_net`."""
+        return self._layer_and_net(a, k, mods, count)[0]
+
+    def _layer_and_net(
+        self,
+        a: np.ndarray,
+        k: int,
+        mods: list[tuple[ParameterId, np.ndarray]],
+        count: int,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Layer k (activations, net inputs) for a stack of ``count`` variants (a is
+        (samples, m) shared or (count, samples, m)); ``mods`` sets parameters of this
+        layer per variant."""
         w, b = self._weights[k - 1], self._biases[k - 1]
         weight_mods = [(index, v) for (n, index), v in mods if n % 2 == 0]
         bias_mods = [(index, v) for (n, index), v in mods if n % 2 == 1]
@@ -537,7 +549,7 @@ class LandscapeComputation:
         assert act is not None
         flat_z = z.reshape(-1, z.shape[-1])
         a_out = act.apply(flat_z, np.empty_like(flat_z)).reshape(z.shape)
-        return (a_out, z) if keep_z else a_out
+        return a_out, z
 
 
 def loss_landscape(

@@ -95,7 +95,7 @@ def test_idx_import_into_a_fitting_network(qtbot, make_session, tmp_path) -> Non
         idx_file(tmp_path / "img-idx3-ubyte", images), idx_file(tmp_path / "lab-idx1-ubyte", labels)
     )
     assert "images: 30 × 8 × 8 unsigned bytes; labels: 30 unsigned bytes" in dialog.status.text()
-    dialog.size.setValue(20)
+    dialog.samples.setValue(20)
     assert dialog.apply()
     assert session.trainer.inputs.shape == (20, 64)
     np.testing.assert_allclose(session.trainer.inputs[0], images[0].ravel() / 255)

@@ -73,13 +73,13 @@ class IdxImportDialog(DataDialog):
         form = QFormLayout()
         self.images_edit = self._file_row(form, "Images file:", "idx_import_images")
         self.labels_edit = self._file_row(form, "Labels file:", "idx_import_labels")
-        self.size = QSpinBox()
-        self.size.setObjectName("idx_import_size")
-        self.size.setRange(0, 2_000_000)
-        self.size.setSpecialValueText("all")
-        self.size.setValue(10_000)
-        self.size.setToolTip("How many of the first samples to take (all: every one)")
-        form.addRow("Samples:", self.size)
+        self.samples = QSpinBox()
+        self.samples.setObjectName("idx_import_size")
+        self.samples.setRange(0, 2_000_000)
+        self.samples.setSpecialValueText("all")
+        self.samples.setValue(10_000)
+        self.samples.setToolTip("How many of the first samples to take (all: every one)")
+        form.addRow("Samples:", self.samples)
         self.scale = QCheckBox("Pixels from 0 to 1 (divide by 255)")
         self.scale.setObjectName("idx_import_scale")
         self.scale.setChecked(True)
@@ -154,7 +154,7 @@ class IdxImportDialog(DataDialog):
         images, labels = self.images_edit.text().strip(), self.labels_edit.text().strip()
         if not images or not labels:
             raise ValueError("choose both the images and the labels file")
-        size = int(self.size.value()) or None
+        size = int(self.samples.value()) or None
         return load_idx(images, labels, size=size, scale=self.scale.isChecked())
 
     def undo_text(self) -> str:

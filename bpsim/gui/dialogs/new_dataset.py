@@ -122,8 +122,8 @@ class NewDatasetDialog(DataDialog):
             spin.setToolTip(_OPTION_TIPS.get(key, key))
             return spin
         number = NumberSpinBox()
-        low, high = FLOAT_RANGES.get(key, (-1e6, 1e6))
-        number.setRange(low, high)
+        bottom, top = FLOAT_RANGES.get(key, (-1e6, 1e6))
+        number.setRange(bottom, top)
         number.setDecimals(3)
         number.setSingleStep(0.05)
         number.setValue(float(value))  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ import csv
 import math
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TypeAlias
 
 import numpy as np
 import pyqtgraph as pg
@@ -48,7 +49,7 @@ FORMATS: dict[str, tuple[str, str]] = {
 #: PNGs are drawn at twice the size on screen: sharp on slides and printouts.
 PNG_SCALE = 2.0
 
-Target = pg.PlotItem | pg.PlotWidget
+Target: TypeAlias = pg.PlotItem | pg.PlotWidget
 
 
 class ExportError(OSError):

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetricsF, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import QDockWidget, QGridLayout, QLabel, QSizePolicy, QWidget
 
@@ -357,7 +357,7 @@ class ChainRuleStrip(QWidget):
         super().resizeEvent(event)
         self.fit()
 
-    def changeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == event.Type.FontChange:
             self._fitted = (0, 0.0)

@@ -12,6 +12,7 @@ line; later neurons bend and combine those lines).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -222,7 +223,8 @@ class DecisionMapView(PlotPanel):
         if self._hovered is not None:
             layer, index = self._hovered
             return neuron_map(net, layer, index, x_range, y_range, RESOLUTION)
-        kind, which = self.choice.currentData() or ("output", 0)
+        choice: tuple[str, Any] = self.choice.currentData() or ("output", 0)
+        kind, which = choice
         if kind == "neuron":
             layer, index = which
             return neuron_map(net, layer, index, x_range, y_range, RESOLUTION)

@@ -160,7 +160,7 @@ class DescentView(PlotPanel):
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status.setContentsMargins(8, 4, 8, 2)
-        self.layout().insertWidget(self.layout().indexOf(self.key_label), self.status)
+        self.column_layout.insertWidget(self.column_layout.indexOf(self.key_label), self.status)
 
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.export_name = "f"

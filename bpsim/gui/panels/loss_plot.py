@@ -40,7 +40,7 @@ from bpsim.gui.state.session import Session
 from bpsim.text import fmt
 
 if TYPE_CHECKING:
-    from bpsim.gui.style.appearance import Appearance
+    from bpsim.gui.style.appearance import Appearance, Color
 
 TRAIN_COLOR = "#1f5fbf"
 VALIDATION_COLOR = "#e07000"
@@ -181,7 +181,10 @@ class LossPlot(QWidget):
         self._scale = 0.0  # text scale for the widget's size; set by _apply_scale
         self._zoom = 1.0  # the window's zoom, on top of that scale (apply_appearance)
         self._axis_color = AXIS_COLOR
-        self._curve_colors = {"train": TRAIN_COLOR, "validation": VALIDATION_COLOR}
+        self._curve_colors: dict[str, Color] = {
+            "train": TRAIN_COLOR,
+            "validation": VALIDATION_COLOR,
+        }
         self._curve_width = CURVE_WIDTH
 
         # -- the toolbar row ---------------------------------------------------------

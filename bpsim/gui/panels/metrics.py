@@ -94,7 +94,7 @@ class MetricsView(PlotPanel):
         self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.headline.setContentsMargins(8, 4, 8, 4)
         self.headline.setWordWrap(True)
-        self.layout().insertWidget(1, self.headline)
+        self.column_layout.insertWidget(1, self.headline)
 
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.export_name = "confusion matrix (count)"

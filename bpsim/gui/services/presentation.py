@@ -21,7 +21,7 @@ dock names (``network_editor``, ``chain_rule_strip``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QFont, QFontMetrics, QKeyEvent, QKeySequence, QResizeEvent
@@ -99,12 +99,14 @@ PANELS_KEPT_WHEN_PRESENTING = ("network_editor", "chain_rule_strip")
 PRESENTATION_MINIMUM = (1024, 768)
 
 
+@runtime_checkable
 class PresentingEditor(Protocol):
     """What presentation mode asks of the network editor."""
 
     def set_presentation(self, on: bool) -> None: ...
 
 
+@runtime_checkable
 class RevealingStrip(Protocol):
     """What presentation mode asks of the chain-rule strip."""
 
@@ -467,11 +469,11 @@ class PresentationMode(QObject):
 
     def editor(self) -> PresentingEditor | None:
         panel = self._panel("network_editor")
-        return panel if hasattr(panel, "set_presentation") else None  # type: ignore[return-value]
+        return panel if isinstance(panel, PresentingEditor) else None
 
     def strip(self) -> RevealingStrip | None:
         panel = self._panel("chain_rule_strip")
-        return panel if hasattr(panel, "reveal_next") else None  # type: ignore[return-value]
+        return panel if isinstance(panel, RevealingStrip) else None
 
     # -- entering and leaving ----------------------------------------------------------
 
@@ -546,7 +548,9 @@ class PresentationMode(QObject):
         for name in PANELS_KEPT_WHEN_PRESENTING:
             dock = self.host.dock(name)
             if dock is not None:
-                dock.setTitleBarWidget(None)
+                # (Qt takes no widget to bring the native title bar back; PySide6's stub
+                # does not say so)
+                dock.setTitleBarWidget(None)  # type: ignore[arg-type]
         w.restoreState(self._layout)
         w.setMinimumSize(self._minimum)
         self.readout.hide()

@@ -312,7 +312,8 @@ class PlotPanel(QWidget):
         self.caption.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.caption.setContentsMargins(8, 2, 8, 4)
 
-        layout = QVBoxLayout(self)
+        #: The panel's layout, top to bottom (subclasses insert rows into it).
+        self.column_layout = layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(self.bar)
@@ -337,9 +338,7 @@ class PlotPanel(QWidget):
         """A second toolbar row under the first (for panels with many controls)."""
         row = FlowLayout()
         row.setContentsMargins(6, 0, 6, 3)
-        layout = self.layout()
-        assert isinstance(layout, QVBoxLayout)
-        layout.insertLayout(1 + len(self.extra_bars), row)
+        self.column_layout.insertLayout(1 + len(self.extra_bars), row)
         self.extra_bars.append(row)
         return row
 
@@ -373,7 +372,8 @@ class PlotPanel(QWidget):
         font = self.font_at(1.0)
         for bar in (self.bar, *self.extra_bars):
             for index in range(bar.count()):
-                widget = bar.itemAt(index).widget()
+                item = bar.itemAt(index)
+                widget = item.widget() if item is not None else None
                 if widget is not None:
                     widget.setFont(font)
         self.caption.setFont(self.font_at(1.1))

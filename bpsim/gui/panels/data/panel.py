@@ -766,7 +766,8 @@ class DataPanel(QWidget):
             self.tabs.tabBar().setFont(font)
             self.use_button.setFont(font)
             for index in range(self.buttons.count()):
-                widget = self.buttons.itemAt(index).widget()
+                item = self.buttons.itemAt(index)
+                widget = item.widget() if item is not None else None
                 if widget is not None:
                     widget.setFont(font)
             self._fit_columns()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, Qt, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
@@ -14,7 +12,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QFrame,
     QGraphicsItem,
-    QGraphicsView,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -23,16 +20,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bpsim.gui.panels.network.base import EditorState, is_neuron_key
 from bpsim.gui.panels.network.items import (
     LinkItem,
 )
 from bpsim.gui.state.session import ParameterKey
 from bpsim.text import fmt, parse_number
-
-if TYPE_CHECKING:
-    _ViewBase = QGraphicsView
-else:
-    _ViewBase = object
 
 
 class _ValueLineEdit(QLineEdit):
@@ -108,11 +101,7 @@ def _key_of(item: QGraphicsItem | None) -> object | None:
     return None
 
 
-def _is_neuron(key: object) -> bool:
-    return isinstance(key, tuple) and len(key) == 3 and key[0] == "neuron"
-
-
-class ActionsMixin(_ViewBase):
+class ActionsMixin(EditorState):
     """Selection, drags, context menus and the inline value editor."""
 
     # -- selection and editing -------------------------------------------------------
@@ -168,7 +157,7 @@ class ActionsMixin(_ViewBase):
             key = self.key_at(pos)
             self.select_key(key)
             self._press = None
-            if _is_neuron(key) and not self.session.running:
+            if is_neuron_key(key) and not self.session.running:
                 item = self.neuron_item(key[1], key[2])
                 if item is not None:
                     self._press = (key, item.pos() - self.mapToScene(pos), QPointF(pos))
@@ -243,7 +232,7 @@ class ActionsMixin(_ViewBase):
             self.begin_edit(key)
             event.accept()
             return
-        if _is_neuron(key):
+        if is_neuron_key(key):
             self.select_key(key)
             self._edit_neuron(key[1], key[2], rename=False)
             event.accept()
@@ -272,7 +261,7 @@ class ActionsMixin(_ViewBase):
             event.accept()
             return
         selected = self._selected
-        if key in (Qt.Key.Key_F2, Qt.Key.Key_Return, Qt.Key.Key_Enter) and _is_neuron(selected):
+        if key in (Qt.Key.Key_F2, Qt.Key.Key_Return, Qt.Key.Key_Enter) and is_neuron_key(selected):
             self._edit_neuron(selected[1], selected[2], rename=key == Qt.Key.Key_F2)
             event.accept()
             return

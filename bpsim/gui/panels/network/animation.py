@@ -17,6 +17,7 @@ switched off; it never runs while training runs (Run would pay for frames nobody
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEasingCurve, QObject, QRectF, QVariantAnimation, Signal
 from PySide6.QtGui import QAction, QActionGroup, QBrush, QColor, QPen
@@ -35,6 +36,9 @@ from bpsim.gui.panels.network.items import LinkItem, TagItem
 from bpsim.gui.state.session import Session
 from bpsim.gui.style import palette
 from bpsim.text import fmt
+
+if TYPE_CHECKING:
+    from bpsim.gui.panels.network.editor import NetworkEditor
 
 #: Milliseconds per layer at each speed.
 SPEEDS: dict[str, int] = {"slow": 1100, "normal": 600, "fast": 280}
@@ -66,7 +70,9 @@ class PassAnimation(QObject):
 
     finished = Signal()
 
-    def __init__(self, editor: QWidget, session: Session, parent: QObject | None = None) -> None:
+    def __init__(
+        self, editor: NetworkEditor, session: Session, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.editor = editor
         self.session = session
@@ -299,12 +305,12 @@ class PassAnimation(QObject):
                     if neuron is None or not neuron.delta_text():
                         continue
                     area = neuron.delta_tag.sceneBoundingRect().adjusted(-1, -1, 1, 1)
-                    cover = QGraphicsRectItem(area)
-                    cover.setPen(QPen(palette.BACKGROUND))
-                    cover.setBrush(QBrush(palette.BACKGROUND))
-                    cover.setZValue(Z_COVER_TAG)
-                    scene.addItem(cover)
-                    covers.append((cover, arrival))
+                    patch = QGraphicsRectItem(area)
+                    patch.setPen(QPen(palette.BACKGROUND))
+                    patch.setBrush(QBrush(palette.BACKGROUND))
+                    patch.setZValue(Z_COVER_TAG)
+                    scene.addItem(patch)
+                    covers.append((patch, arrival))
         return covers
 
     def _neuron_radius(self) -> float:

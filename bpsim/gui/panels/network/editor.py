@@ -26,8 +26,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QFontMetricsF,
@@ -39,30 +38,26 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QFrame,
     QGraphicsItem,
-    QGraphicsPathItem,
     QGraphicsScene,
     QGraphicsSimpleTextItem,
     QGraphicsView,
-    QMenu,
     QWidget,
 )
 
 from bpsim.core.network import Network
 from bpsim.gui.panels.network.edit_actions import NetworkEditActions
 from bpsim.gui.panels.network.items import (
-    BiasNodeItem,
     ColumnHighlight,
     EllipsisItem,
     LinkItem,
     NeuronItem,
     SelectionMarker,
-    TagItem,
 )
 from bpsim.gui.state.controller import Controller
 from bpsim.gui.state.session import ParameterKey, Session
 from bpsim.gui.style import palette
 from bpsim.gui.style.appearance import DEFAULT_PRESENTATION_ZOOM
-from bpsim.teaching.explain import Names, names_for
+from bpsim.teaching.explain import names_for
 
 if TYPE_CHECKING:
     from bpsim.gui.style.appearance import Appearance
@@ -76,7 +71,6 @@ from bpsim.gui.panels.network.layout import (
     PRESENT_MAX_NEURONS,
     ROOMY,
     LayoutMixin,
-    _Column,
     _Sizes,
     presentation_sizes,
     presentation_text_limit,
@@ -130,35 +124,36 @@ class NetworkEditor(ActionsMixin, RefreshMixin, LabelsMixin, LayoutMixin, QGraph
         self._inline = InlineValueEditor(self.viewport())
         self._inline.edit.returnPressed.connect(self.commit_edit)
         self._inline.edit.escaped.connect(self.cancel_edit)
-        self._columns: list[_Column] = []
-        self._links: dict[tuple[int, int, int], LinkItem] = {}
-        self._gap_links: list[list[LinkItem]] = []
-        self._gradient_paths: list[QGraphicsPathItem] = []
-        self._bias_nodes: dict[int, BiasNodeItem] = {}
-        self._bias_node_tags: dict[int, TagItem] = {}
-        self._bias_links: dict[int, list[LinkItem]] = {}
-        self._bias_tags: dict[tuple[int, int], TagItem] = {}  # per-neuron biases
-        self._ellipses: list[EllipsisItem] = []
-        self._captions: list[QGraphicsSimpleTextItem] = []
+        # The editor's state (its types are declared once, in base.EditorState):
+        self._columns = []
+        self._links = {}
+        self._gap_links = []
+        self._gradient_paths = []
+        self._bias_nodes = {}
+        self._bias_node_tags = {}
+        self._bias_links = {}
+        self._bias_tags = {}  # per-neuron biases
+        self._ellipses = []
+        self._captions = []
         self._highlight = ColumnHighlight()
         self._marker = SelectionMarker()
         self._batch_caption = QGraphicsSimpleTextItem()
         self._batch_rect = QRectF()
         self._base_rect = QRectF()
-        self._dense: list[bool] = []
-        self._names: Names | None = None
+        self._dense = []
+        self._names = None
         self._sizes = ROOMY
-        self._selected: object | None = None
-        self._trace_state: tuple | None = None
-        self._shown: tuple[Network, np.ndarray] | None = None  # the values the pens show
+        self._selected = None
+        self._trace_state = None
+        self._shown = None  # the values the pens show
         self._zoom = 1.0  # the window's zoom (apply_appearance)
-        self._look: tuple[float, str] = (1.0, "light")  # zoom and theme items were built for
+        self._look = (1.0, "light")  # zoom and theme items were built for
         self._presenting = False  # sized so the back row reads the numbers (set_presentation)
         self._built_room = QRectF()  # the view's size a presentation layout was made for
-        self._focus: ParameterKey | None = None  # the weight the lesson is about
-        self._hovered: object | None = None
-        self._target_tags: dict[int, TagItem] = {}
-        self._focus_tags: dict[int, TagItem] = {}
+        self._focus = None  # the weight the lesson is about
+        self._hovered = None
+        self._target_tags = {}
+        self._focus_tags = {}
         self._relayout = QTimer(self)
         self._relayout.setSingleShot(True)
         self._relayout.setInterval(0)
@@ -173,9 +168,9 @@ class NetworkEditor(ActionsMixin, RefreshMixin, LabelsMixin, LayoutMixin, QGraph
         session.viewChanged.connect(self.apply_positions)
         self._restore_selection = False
         # A neuron pressed: its key, its centre less the mouse, where the press was.
-        self._press: tuple[tuple, QPointF, QPointF] | None = None
-        self._drag: int | None = None  # the drag under way (its moves merge)
-        self._context_menu: QMenu | None = None
+        self._press = None
+        self._drag = None  # the drag under way (its moves merge)
+        self._context_menu = None
         self.rebuild()
         #: The Network menu's actions, acting on this editor's selection.
         self.edit_actions = NetworkEditActions(self, controller.structure)

@@ -12,6 +12,7 @@ window, so fonts are given in pixels of the scene, not in points.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainterPath, QPen, QPolygonF
@@ -24,6 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from bpsim.gui.style import palette
+
+if TYPE_CHECKING:
+    from bpsim.gui.state.session import ParameterKey
 
 #: Stacking order, bottom to top.
 Z_HIGHLIGHT = -10.0
@@ -232,7 +236,7 @@ class BiasNodeItem(QGraphicsEllipseItem):
     """The one bias a shared-bias layer has: a small '1' node at the top of the column
     before, feeding every neuron of the layer (as the textbooks draw it)."""
 
-    def __init__(self, key: object, radius: float, pixels: int) -> None:
+    def __init__(self, key: ParameterKey, radius: float, pixels: int) -> None:
         super().__init__(QRectF(-radius, -radius, 2 * radius, 2 * radius))
         self.key = key
         self.radius = radius
@@ -252,7 +256,7 @@ class LinkItem(QGraphicsLineItem):
     label (kept on top of every line); the red gradient arrows are drawn per gap by the
     editor (:func:`gradient_arrow`)."""
 
-    def __init__(self, key: object, p1: QPointF, p2: QPointF, z: float = Z_LINK) -> None:
+    def __init__(self, key: ParameterKey, p1: QPointF, p2: QPointF, z: float = Z_LINK) -> None:
         super().__init__(QLineF(p1, p2))
         self.key = key
         self.tag: TagItem | None = None

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import (
-    QGraphicsView,
-)
 
+from bpsim.gui.panels.network.base import EditorState
 from bpsim.gui.panels.network.items import Z_TAG, LinkItem, TagItem, upper_normal
 from bpsim.gui.panels.network.layout import _overlaps, _Sizes, secondary_px
 from bpsim.gui.state.session import ParameterKey
@@ -21,13 +17,8 @@ FRACTIONS = (0.5, 0.42, 0.58, 0.35, 0.65, 0.28, 0.72, 0.22, 0.78, 0.17, 0.83, 0.
 #: how much further off the line, in label heights.
 CANDIDATES = tuple((f, side, far) for far in (0.0, 0.6) for side in (-1, 1) for f in FRACTIONS)
 
-if TYPE_CHECKING:
-    _ViewBase = QGraphicsView
-else:
-    _ViewBase = object
 
-
-class LabelsMixin(_ViewBase):
+class LabelsMixin(EditorState):
     """Placing link labels and naming parameters."""
 
     def _place_link_tags(self, k: int, gap: list[LinkItem], sizes: _Sizes) -> None:
@@ -96,9 +87,9 @@ class LabelsMixin(_ViewBase):
         for _ in range(12):
             moved = False
             for n in range(len(gap)):
-                row = costs(n)
-                best = int(np.argmin(row))
-                if row[best] < row[chosen_at[n]] - 1e-9:
+                cost = costs(n)
+                best = int(np.argmin(cost))
+                if cost[best] < cost[chosen_at[n]] - 1e-9:
                     chosen_at[n], moved = best, True
             if not moved:
                 break

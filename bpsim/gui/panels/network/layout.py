@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
@@ -20,10 +19,10 @@ from PySide6.QtWidgets import (
     QGraphicsPathItem,
     QGraphicsPolygonItem,
     QGraphicsSimpleTextItem,
-    QGraphicsView,
 )
 
 from bpsim.core.network import Network
+from bpsim.gui.panels.network.base import EditorState
 from bpsim.gui.panels.network.items import (
     Z_BAND,
     Z_BIAS_LINK,
@@ -42,12 +41,6 @@ from bpsim.gui.panels.network.items import (
 from bpsim.gui.state.session import ParameterKey
 from bpsim.gui.style import palette
 from bpsim.lessons.structure import neuron_position
-
-if TYPE_CHECKING:
-    _ViewBase = QGraphicsView
-else:
-    _ViewBase = object
-
 
 #: Layers with more neurons than this are collapsed to their first and last few.
 COLLAPSE_ABOVE = 12
@@ -277,7 +270,7 @@ def _overlap(a: QRectF, b: QRectF) -> float:
     return 0.0 if inter.isEmpty() else inter.width() * inter.height()
 
 
-class LayoutMixin(_ViewBase):
+class LayoutMixin(EditorState):
     """Building the items of the editor (columns, links, biases, captions)."""
 
     def _build(self, net: Network, sizes: _Sizes, measure: bool = False) -> None:
@@ -290,8 +283,8 @@ class LayoutMixin(_ViewBase):
         self._dense = []
         self._bias_nodes, self._bias_node_tags, self._bias_links = {}, {}, {}
         self._bias_tags = {}
-        self._target_tags: dict[int, TagItem] = {}
-        self._focus_tags: dict[int, TagItem] = {}
+        self._target_tags = {}
+        self._focus_tags = {}
         self._ellipses, self._captions = [], []
         self._sizes = sizes
         self._build_columns(net, sizes)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import cast
 
 import numpy as np
 from PySide6.QtCore import QEvent, QRectF, Qt
@@ -12,12 +12,12 @@ from PySide6.QtGui import (
     QPainterPath,
 )
 from PySide6.QtWidgets import (
-    QGraphicsView,
     QToolTip,
 )
 
 from bpsim.core.network import Trace
 from bpsim.core.trainer import Phase
+from bpsim.gui.panels.network.base import EditorState
 from bpsim.gui.panels.network.items import EllipsisItem, gradient_arrow, upper_normal
 from bpsim.gui.panels.network.layout import (
     DENSE_ARROW_FRACTION,
@@ -29,13 +29,8 @@ from bpsim.gui.state.session import ParameterKey
 from bpsim.gui.style import palette
 from bpsim.text import fmt, full
 
-if TYPE_CHECKING:
-    _ViewBase = QGraphicsView
-else:
-    _ViewBase = object
 
-
-class RefreshMixin(_ViewBase):
+class RefreshMixin(EditorState):
     """Pens, fills, texts and arrows from the session; tooltips on demand."""
 
     # -- refreshing ------------------------------------------------------------------
@@ -85,9 +80,9 @@ class RefreshMixin(_ViewBase):
                 pen = palette.weight_pen(value, max(max_abs, abs(value)))
                 for line in self._bias_links[k]:
                     line.set_weight_pen(pen)
-                tag = self._bias_node_tags[k]
-                if tag.set_lines(
-                    f"{self._bias_symbol(k, 0)} = {fmt(value, digits)}", tag.second_text()
+                node_tag = self._bias_node_tags[k]
+                if node_tag.set_lines(
+                    f"{self._bias_symbol(k, 0)} = {fmt(value, digits)}", node_tag.second_text()
                 ):
                     self._place_bias_tag(k, 0)
             for j in self._columns[k + 1].indices:
@@ -387,15 +382,13 @@ class RefreshMixin(_ViewBase):
 
     def viewportEvent(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip:
-            help_event = QHelpEvent(event)  # type: ignore[arg-type]
+            help_event = QHelpEvent(cast(QHelpEvent, event))  # (a tooltip event is one)
             key = self.key_at(help_event.pos())
             text = self.tooltip_for(key) if key is not None else ""
             if not text:
                 for item in self.items(help_event.pos()):
-                    if isinstance(item, EllipsisItem) or isinstance(
-                        item.parentItem(), EllipsisItem
-                    ):
-                        dots = item if isinstance(item, EllipsisItem) else item.parentItem()
+                    dots = item if isinstance(item, EllipsisItem) else item.parentItem()
+                    if isinstance(dots, EllipsisItem):
                         text = self._ellipsis_tooltip(dots)
                         break
             if text:

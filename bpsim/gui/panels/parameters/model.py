@@ -20,6 +20,7 @@ last either way; the Parameter column sorts back to file order.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -557,7 +558,7 @@ class ParameterTableModel(QAbstractTableModel):
     def _column_keys(self, column: int) -> np.ndarray:
         """SORT_ROLE for a whole column at once, by file row (NaN where empty)."""
         if column == COLUMN_VALUE:
-            sources: list[np.ndarray] | None = self._values
+            sources: Sequence[np.ndarray | None] | None = self._values  # None: empty
         elif column == COLUMN_GRADIENT:
             sources = [
                 g if ok else None for g, ok in zip(self._grads, self._grad_ok, strict=False)

@@ -257,7 +257,10 @@ class ParameterTable(QTableView):
     def edit_value(self, key: ParameterKey) -> bool:
         """Open the Value editor on ``key`` (keyboard users, and tests)."""
         self.select_parameter(key)
-        return self.edit(self.currentIndex(), QAbstractItemView.EditTrigger.AllEditTriggers, None)
+        # (Qt's edit() takes no event, as here; PySide6's stub wants one)
+        return self.edit(  # type: ignore[call-overload]
+            self.currentIndex(), QAbstractItemView.EditTrigger.AllEditTriggers, None
+        )
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Grow the text with the table, so a full-screen table reads from the back row."""
