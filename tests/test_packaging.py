@@ -67,3 +67,17 @@ def test_every_bundled_data_file_and_icon_is_package_data() -> None:
     assert files
     left_out = [p for p in files if not _shipped("bpsim.resources", folder, p)]
     assert [str(p.relative_to(folder)) for p in left_out] == []
+
+
+def test_the_user_guide_and_every_picture_it_shows_are_package_data() -> None:
+    """Help ▸ Quick help links the guide, so a wheel must carry it with its pictures."""
+    import re
+
+    folder = ROOT / SETUPTOOLS["package-dir"]["bpsim.resources"]
+    guide = folder / "help" / "user-guide.md"
+    assert _shipped("bpsim.resources", folder, guide)
+    pictures = re.findall(r"\]\((images/[^)\s]+)\)", guide.read_text(encoding="utf-8"))
+    assert pictures, "the guide shows no pictures"
+    missing = [p for p in pictures if not (guide.parent / p).is_file()]
+    unshipped = [p for p in pictures if not _shipped("bpsim.resources", folder, guide.parent / p)]
+    assert (missing, unshipped) == ([], [])

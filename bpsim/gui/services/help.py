@@ -39,14 +39,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bpsim.datasets.resources import resources_dir
 from bpsim.gui.style.appearance import make_action
+from bpsim.resources import resource
 
 if TYPE_CHECKING:
     from bpsim.gui.host import Host
 
-ICON_PATH = resources_dir() / "icons" / "bpsim.svg"
-USER_GUIDE = resources_dir().parent / "docs" / "user-guide.md"
+ICON_PATH = resource("icons", "bpsim.svg")
+USER_GUIDE = resource("help", "user-guide.md")  # shipped in the wheel with its pictures
 #: Keys the Quick help lists, in lesson order.
 KEY_TABLE: tuple[str, ...] = (
     "forward",
