@@ -5,8 +5,6 @@ seed-000 worked example's: ∂E/∂w5 = 0.58371 × 0.232122 × 0.538424 = 0.0729
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QAction, QFontMetricsF, QPainterPath
@@ -16,7 +14,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
-    QToolTip,
 )
 from pytestqt.qtbot import QtBot
 
@@ -36,15 +33,7 @@ W5 = ParameterKey(1, 0, 0)
 CHAIN = ["0.58371", "0.232122", "0.538424", "0.072952"]
 
 
-@pytest.fixture(autouse=True)
-def light_drawing_afterwards() -> Iterator[None]:
-    """The palette, precision and tooltips are application-wide: put them back."""
-    font, tip_palette = QToolTip.font(), QToolTip.palette()
-    yield
-    palette.use_scheme(None)
-    palette.set_precision(palette.DEFAULT_PRECISION)
-    QToolTip.setFont(font)
-    QToolTip.setPalette(tip_palette)
+pytestmark = pytest.mark.usefixtures("light_drawing_afterwards")
 
 
 def _window(qtbot: QtBot, name: str = "worked-example") -> MainWindow:

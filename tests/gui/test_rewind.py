@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from gui_helpers import action, open_window
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLineEdit, QSlider
 from pytestqt.qtbot import QtBot
 
@@ -73,19 +73,7 @@ class Point:
 
 @pytest.fixture
 def window(qtbot: QtBot) -> MainWindow:
-    win = MainWindow()
-    qtbot.addWidget(win, before_close_func=lambda w: w.setWindowModified(False))
-    with qtbot.waitActive(win):
-        win.show()
-        win.activateWindow()
-    win.teaching.animation.set_enabled(False)
-    return win
-
-
-def action(window: MainWindow, name: str) -> QAction:
-    found = window.findChild(QAction, name)
-    assert found is not None, name
-    return found
+    return open_window(qtbot, animate=False)
 
 
 def trigger(qtbot: QtBot, window: MainWindow, name: str) -> None:

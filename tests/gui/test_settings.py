@@ -8,29 +8,20 @@ from __future__ import annotations
 
 import shutil
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QToolTip
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from bpsim.gui import MainWindow, app
 from bpsim.gui.services.settings import SETTINGS_ENV, Settings
-from bpsim.gui.style import palette
 from bpsim.lessons.examples import DEFAULT_EXAMPLE
 
-
-@pytest.fixture(autouse=True)
-def light_drawing_afterwards() -> Iterator[None]:
-    """The palette and tooltips are application-wide: put them back for other tests."""
-    font, tip_palette = QToolTip.font(), QToolTip.palette()
-    yield
-    palette.use_scheme(None)
-    QToolTip.setFont(font)
-    QToolTip.setPalette(tip_palette)
+pytestmark = pytest.mark.usefixtures("light_drawing_afterwards")
 
 
 @pytest.fixture
