@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QMessageBox, QTableView
 from pytestqt.qtbot import QtBot
 
 from bpsim.gui import MainWindow
-from bpsim.gui.shell.actions import STEP_ACTIONS
+from bpsim.gui.host import STEP_ACTIONS
 from bpsim.gui.widgets.training_controls import TrainingControls
 from bpsim.lessons.examples import DEFAULT_EXAMPLE, find_example
 

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from bpsim.datasets.resources import resources_dir
+from bpsim.gui.host import STEP_ACTIONS
 from bpsim.gui.style.appearance import make_action
 
 if TYPE_CHECKING:
@@ -49,15 +50,7 @@ ICON_PATH = resources_dir() / "icons" / "bpsim.svg"
 USER_GUIDE = resources_dir().parent / "docs" / "user-guide.md"
 #: Keys the Quick help lists, in lesson order.
 KEY_TABLE: tuple[str, ...] = (
-    "forward",
-    "forward_layer",
-    "backward",
-    "backward_layer",
-    "update",
-    "step",
-    "epoch",
-    "run",
-    "reset",
+    *STEP_ACTIONS,
     "undo",
     "redo",
     "presentation",
