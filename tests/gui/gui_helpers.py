@@ -1,4 +1,5 @@
-"""Helpers the window tests share: a shown window, and its actions by objectName."""
+"""Helpers the window tests share: a shown window, its actions by objectName, and steps
+taken through them."""
 
 from __future__ import annotations
 
@@ -9,16 +10,26 @@ from pytestqt.qtbot import QtBot
 
 from bpsim.gui import MainWindow
 
+#: How long a step may take before a test fails (ms): generous for a busy CI machine.
+TIMEOUT = 5000
+
 
 def open_window(
-    qtbot: QtBot, path: str | Path | None = None, *, animate: bool = True
+    qtbot: QtBot,
+    path: str | Path | None = None,
+    *,
+    animate: bool = True,
+    size: tuple[int, int] | None = None,
 ) -> MainWindow:
     """``MainWindow(path)`` (the default example without one), shown and active: keys reach
     the actions of the active window only. Changes are thrown away at the end of the test,
     so closing does not ask to save them. ``animate=False`` turns the pass animation off,
-    so a step's phase is finished as soon as its action returns."""
+    so a step's phase is finished as soon as its action returns; ``size`` is the window's
+    before it is shown."""
     window = MainWindow() if path is None else MainWindow(path)
     qtbot.addWidget(window, before_close_func=lambda w: w.setWindowModified(False))
+    if size is not None:
+        window.resize(*size)
     with qtbot.waitActive(window):
         window.show()
         window.activateWindow()
@@ -32,3 +43,11 @@ def action(window: MainWindow, name: str) -> QAction:
     found = window.findChild(QAction, name)
     assert found is not None, name
     return found
+
+
+def step(qtbot: QtBot, window: MainWindow, *names: str, timeout: int = TIMEOUT) -> None:
+    """Trigger the actions ``names`` one after another, each time waiting until its phase
+    has finished (``window.phaseFinished``)."""
+    for name in names:
+        with qtbot.waitSignal(window.phaseFinished, timeout=timeout):
+            action(window, name).trigger()
