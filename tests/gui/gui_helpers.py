@@ -1,14 +1,17 @@
-"""Helpers the window tests share: a shown window, its actions by objectName, and steps
-taken through them."""
+"""Helpers the window tests share: a shown window, its actions by objectName, steps taken
+through them, and a look at the window ``bpsim`` itself starts."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from bpsim.gui import MainWindow
+from bpsim.gui import MainWindow, app
 
 #: How long a step may take before a test fails (ms): generous for a busy CI machine.
 TIMEOUT = 5000
@@ -51,3 +54,26 @@ def step(qtbot: QtBot, window: MainWindow, *names: str, timeout: int = TIMEOUT) 
     for name in names:
         with qtbot.waitSignal(window.phaseFinished, timeout=timeout):
             action(window, name).trigger()
+
+
+def run_app_and_look(path: str | None, look: Callable[[MainWindow], None]) -> int:
+    """Run ``run_app(path)`` (what ``bpsim [FILE]`` does); once its window is up,
+    ``look(window)`` and close it. Returns the application's exit code."""
+    seen: list[MainWindow] = []
+
+    def inspect() -> None:
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+        window = next(w for w in windows if w.isVisible())
+        seen.append(window)
+        try:
+            look(window)
+        finally:
+            window.setWindowModified(False)
+            window.close()
+            QApplication.instance().quit()
+
+    QTimer.singleShot(50, inspect)
+    code = app.run_app(path)
+    assert seen, "the window never showed"
+    seen[0].deleteLater()
+    return code
