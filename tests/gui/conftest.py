@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QToolTip
 from pytestqt.qtbot import QtBot
 
 from bpsim.gui import MainWindow
+from bpsim.gui.panels.loss_plot import LossPlot
 from bpsim.gui.state.controller import Controller
 from bpsim.gui.state.session import Session
 from bpsim.gui.style import palette
@@ -43,6 +44,23 @@ def session(make_session) -> Session:
 @pytest.fixture
 def controller(session: Session) -> Controller:
     return Controller(session)
+
+
+@pytest.fixture
+def make_loss_plot(qtbot: QtBot) -> Callable[..., LossPlot]:
+    """``make_loss_plot(session, shown=False)`` → a 900×500 loss plot over ``session``
+    (``shown=True``: on screen, for what only a painted plot has)."""
+
+    def make(session: Session, shown: bool = False) -> LossPlot:
+        plot = LossPlot(session)
+        qtbot.addWidget(plot)
+        plot.resize(900, 500)
+        if shown:
+            plot.show()
+            qtbot.waitExposed(plot)
+        return plot
+
+    return make
 
 
 @pytest.fixture
