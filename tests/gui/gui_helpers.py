@@ -5,16 +5,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from bpsim.gui import MainWindow, app
 
+W = TypeVar("W", bound=QWidget)
+
 #: How long a step may take before a test fails (ms): generous for a busy CI machine.
 TIMEOUT = 5000
+
+
+def shown(qtbot: QtBot, widget: W, size: tuple[int, int]) -> W:
+    """``widget`` at ``size``, on screen and exposed (painted), closed after the test."""
+    qtbot.addWidget(widget)
+    widget.resize(*size)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
 
 
 def open_window(
