@@ -35,8 +35,7 @@ from typing import BinaryIO
 import numpy as np
 
 from bpsim.core.spec import MAX_DATA_VALUES, MAX_SAMPLES, Dataset
-from bpsim.datasets.errors import DatasetError
-from bpsim.datasets.options import show
+from bpsim.datasets.errors import DatasetError, show
 from bpsim.datasets.system import NotRegularFile, open_regular
 from bpsim.text import parse_number
 

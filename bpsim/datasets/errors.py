@@ -1,6 +1,9 @@
-"""The one error every data-set problem becomes, so callers catch a single type."""
+"""The one error every data-set problem becomes, so callers catch a single type, and the
+one way a message shows a value a file gave (the file format's messages use it too)."""
 
 from __future__ import annotations
+
+import math
 
 
 class DatasetError(ValueError):
@@ -19,3 +22,33 @@ class DatasetError(ValueError):
     def __reduce__(self) -> tuple[type[DatasetError], tuple[str, str]]:
         # ValueError pickles its ``args`` (the joined text); rebuild from the parts instead.
         return (type(self), (self.place, self.message))
+
+
+def show(value: object) -> str:
+    """A value as it looks in JSON, cut short so a message stays on one line: strings
+    quoted with every control character escaped, long numbers and containers named."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        return float.__repr__(value)
+    if isinstance(value, int):
+        try:
+            text = int.__repr__(value)
+        except ValueError:  # over the 4,300 digits Python will print
+            return "a number too long to show"
+        return text if len(text) <= 40 else f"a {len(text)}-digit number"
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:37] + "...")
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return f"a {type(value).__name__}"

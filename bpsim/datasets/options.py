@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bpsim.datasets.errors import DatasetError
+from bpsim.datasets.errors import DatasetError, show
 
 Checker = Callable[[str, object], object]
 
@@ -22,21 +22,6 @@ MAX_NOISE = 1000.0
 MAX_COEFFICIENT = 1e6
 #: Seeds are what ``numpy.random.PCG64`` takes; 64 bits is plenty and keeps files portable.
 MAX_SEED = 2**64 - 1
-
-
-def show(value: object) -> str:
-    """A value as the user wrote it in JSON, shortened so a message stays one line."""
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return "null"
-    try:
-        text = repr(value)
-    except ValueError:  # an int too long for Python to print (over 4,300 digits)
-        return "a number too long to show"
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _as_int(value: object) -> int | None:

@@ -14,8 +14,8 @@ from typing import Any
 
 from bpsim.core.spec import MAX_SAMPLES, Dataset
 from bpsim.datasets import bundled, classification2d, logic, regression
-from bpsim.datasets.errors import DatasetError
-from bpsim.datasets.options import COEFFICIENT, NOISE, SEED, Checker, boolean, show, whole
+from bpsim.datasets.errors import DatasetError, show
+from bpsim.datasets.options import COEFFICIENT, NOISE, SEED, Checker, boolean, whole
 
 SIZE: Checker = whole(1, MAX_SAMPLES)
 

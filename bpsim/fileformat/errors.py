@@ -6,8 +6,9 @@ sees which file, where in it, and what was expected, from a single line of text.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
+
+from bpsim.datasets.errors import show as show  # the one way a message shows a value
 
 #: The place reported for problems with the top-level object itself (a missing key, …).
 TOP = "(top level)"
@@ -64,36 +65,6 @@ def key_place(parent: str, key: object) -> str:
 def index_place(parent: str, index: int) -> str:
     """The place of item ``index`` of the list at ``parent`` (``layers`` + 1)."""
     return f"{parent}[{index}]"
-
-
-def show(value: object) -> str:
-    """A value as it looks in JSON, cut short so a message stays on one line."""
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return "null"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "Infinity" if value > 0 else "-Infinity"
-        text = float.__repr__(value)
-    elif isinstance(value, int):
-        text = int.__repr__(value)
-        if len(text) > 40:
-            text = f"a {len(text)}-digit number"
-    elif isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        text = "'" + shown.replace("\n", "\\n") + "'"
-    elif isinstance(value, list | tuple):
-        text = "a list"
-    elif isinstance(value, dict):
-        text = "an object"
-    else:
-        text = f"a {type(value).__name__}"
-    return text
 
 
 def counted(n: int, noun: str) -> str:

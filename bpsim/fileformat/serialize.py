@@ -57,8 +57,10 @@ def lesson_to_dict(lesson: Lesson, *, path: Path | None = None) -> dict[str, Any
     return out
 
 
-def _layer(layer: LayerSpec, k: int) -> dict[str, Any]:
-    out: dict[str, Any] = {"size": int(layer.size)}
+def layer_settings(layer: LayerSpec, k: int) -> dict[str, Any]:
+    """Layer ``k``'s entries beside its size and labels, as the file writes them: activation,
+    bias, frozen parts and mask (none for the input layer). The parameters export shares it."""
+    out: dict[str, Any] = {}
     if k > 0:
         out["activation"] = layer.activation
         out["bias"] = layer.bias
@@ -69,6 +71,11 @@ def _layer(layer: LayerSpec, k: int) -> dict[str, Any]:
         if layer.mask is not None:
             mask = np.asarray(layer.mask)
             out["mask"] = (mask != 0).astype(np.int64).tolist()
+    return out
+
+
+def _layer(layer: LayerSpec, k: int) -> dict[str, Any]:
+    out: dict[str, Any] = {"size": int(layer.size), **layer_settings(layer, k)}
     if layer.labels is not None:
         out["labels"] = [str(label) for label in layer.labels]
     return out

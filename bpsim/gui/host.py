@@ -30,6 +30,20 @@ if TYPE_CHECKING:
 
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
 
+#: The actions that drive training, in toolbar and Train-menu order: every host has them
+#: (``host.action(name)``), and the shell, the status and the help list them in this order.
+STEP_ACTIONS: tuple[str, ...] = (
+    "forward",
+    "forward_layer",
+    "backward",
+    "backward_layer",
+    "update",
+    "step",
+    "epoch",
+    "run",
+    "reset",
+)
+
 
 @runtime_checkable
 class Host(Protocol):

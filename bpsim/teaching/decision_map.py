@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bpsim.core.network import Network
+from bpsim.teaching.forward import forward_through
 
 __all__ = [
     "MAX_RESOLUTION",
@@ -158,15 +159,13 @@ def _layer_values(
     rows = _chunk_rows(network, layer)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for start in range(0, points.shape[0], rows):
-            a = points[start : start + rows]
-            z = a
-            for k in range(1, layer + 1):
-                z = a @ network.weights[k - 1].T
-                if network.biases[k - 1].size:
-                    z += network.biases[k - 1]
-                act = network.activations[k]
-                assert act is not None
-                a = act.apply(z, np.empty_like(z))
+            z, a = forward_through(
+                network.weights,
+                network.biases,
+                network.activations,
+                points[start : start + rows],
+                layer,
+            )
             out[start : start + rows] = z if net_input else a
     return out
 

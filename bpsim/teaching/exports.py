@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from bpsim.core.trainer import Trainer
+from bpsim.fileformat.serialize import layer_settings
 
 LINE = 96  # longest line of numbers written in a snippet
 MAX_LABELS = 6  # neuron names listed per layer in a comment
@@ -140,19 +141,10 @@ def _check_finite(value: Any, place: str) -> None:
 def parameters_data(trainer: Trainer) -> dict[str, Any]:
     """What :func:`parameters_json` writes, as plain data."""
     net = trainer.network
-    layers: list[dict[str, Any]] = []
-    for k, layer in enumerate(net.layers):
-        entry: dict[str, Any] = {"size": layer.size, "labels": list(net.labels[k])}
-        if k > 0:
-            entry["activation"] = layer.activation
-            entry["bias"] = layer.bias
-            if not layer.train_weights:
-                entry["train_weights"] = False
-            if not layer.train_bias:
-                entry["train_bias"] = False
-            if layer.mask is not None:
-                entry["mask"] = (np.asarray(layer.mask) != 0).astype(np.int64).tolist()
-        layers.append(entry)
+    layers = [
+        {"size": layer.size, "labels": list(net.labels[k]), **layer_settings(layer, k)}
+        for k, layer in enumerate(net.layers)
+    ]
     hyper = {
         key: bool(value) if isinstance(value, (bool, np.bool_)) else float(value)
         for key, value in trainer.optimizer.hyper.items()

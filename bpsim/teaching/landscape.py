@@ -35,6 +35,7 @@ import numpy as np
 from bpsim.core.flat import ParameterLayout
 from bpsim.core.network import Network
 from bpsim.core.trainer import Trainer
+from bpsim.teaching.forward import forward_through
 
 __all__ = [
     "DEFAULT_MAX_SAMPLES",
@@ -450,15 +451,8 @@ class LandscapeComputation:
     def _forward_prefix(self) -> np.ndarray:
         """The activations of the layer below the lower parameter: shared by every point.
         The same operations as ``Network.outputs``, so the values are the same."""
-        a = self.inputs
-        for k in range(1, self._first_layer):
-            z = a @ self._weights[k - 1].T
-            if self._biases[k - 1].size:
-                z += self._biases[k - 1]
-            act = self._activations[k]
-            assert act is not None
-            a = act.apply(z, np.empty_like(z))
-        return a
+        last = self._first_layer - 1
+        return forward_through(self._weights, self._biases, self._activations, self.inputs, last)[1]
 
     def _evaluate(self, va: np.ndarray, vb: np.ndarray) -> np.ndarray:
         """The loss at the points (va[p], vb[p]), in batches that bound the memory."""

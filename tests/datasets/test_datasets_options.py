@@ -102,7 +102,9 @@ def test_size_limits_and_messages() -> None:
 def test_long_values_are_shortened_in_messages() -> None:
     with pytest.raises(DatasetError) as e:
         load_builtin("sine", {"seed": "x" * 500})
-    assert len(str(e.value)) < 120 and str(e.value).endswith("...")
+    assert len(str(e.value)) < 120 and str(e.value).endswith("...'")
+    with pytest.raises(DatasetError, match=r"got a 101-digit number$"):
+        load_builtin("sine", {"seed": 10**100})
     with pytest.raises(DatasetError, match="a number too long to show"):
         load_builtin("sine", {"seed": 10**5000})
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from bpsim.gui import MainWindow
-from bpsim.gui.shell.actions import STEP_ACTIONS
+from bpsim.gui.host import STEP_ACTIONS
 
 #: Actions that step training: each must have a key.
 STEPPING = (*STEP_ACTIONS, "step_back", "step_forward", "next_phase", "previous_phase")

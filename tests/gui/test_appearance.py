@@ -4,13 +4,12 @@ for colour-blind viewers and stand out on a washed-out projector."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QColor, QFont, QPalette
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QPushButton, QToolTip
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
 from bpsim.gui import MainWindow
@@ -24,25 +23,7 @@ from bpsim.gui.style.appearance import (
     qcolor,
 )
 
-
-@pytest.fixture(autouse=True)
-def light_drawing_afterwards() -> Iterator[None]:
-    """The palette and tooltips are application-wide: put them back for other tests."""
-    font, tip_palette = QToolTip.font(), QToolTip.palette()
-    yield
-    palette.use_scheme(None)
-    QToolTip.setFont(font)
-    QToolTip.setPalette(tip_palette)
-
-
-@pytest.fixture
-def window(qtbot: QtBot) -> MainWindow:
-    window = MainWindow()
-    qtbot.addWidget(window, before_close_func=lambda w: w.setWindowModified(False))
-    with qtbot.waitActive(window):
-        window.show()
-        window.activateWindow()
-    return window
+pytestmark = pytest.mark.usefixtures("light_drawing_afterwards")
 
 
 def _sizes(window: MainWindow) -> dict[str, float]:

@@ -47,16 +47,6 @@ NOT_NUMBERS = (
 W5 = ParameterKey(1, 0, 0)  # w5 = 0.18 in the worked example
 
 
-@pytest.fixture
-def window(qtbot: QtBot) -> MainWindow:
-    win = MainWindow()
-    qtbot.addWidget(win, before_close_func=lambda w: w.setWindowModified(False))
-    with qtbot.waitActive(win):
-        win.show()
-        win.activateWindow()
-    return win
-
-
 def fingerprint(win: MainWindow) -> tuple:
     """Everything an edit could change, bit for bit."""
     t = win.session.trainer

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gui_helpers import open_window
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
@@ -17,12 +18,7 @@ TIMEOUT = 10000
 
 @pytest.fixture
 def window(qtbot: QtBot) -> MainWindow:
-    win = MainWindow()
-    qtbot.addWidget(win, before_close_func=lambda w: w.setWindowModified(False))
-    win.show()
-    qtbot.waitExposed(win)
-    win.teaching.animation.set_enabled(False)
-    return win
+    return open_window(qtbot, animate=False)
 
 
 def panel_of(window: MainWindow) -> CompareRuns:

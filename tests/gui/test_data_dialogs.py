@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from gui_helpers import open_window
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QWidget
 
@@ -25,12 +26,7 @@ def idx_file(path: Path, array: np.ndarray) -> Path:
 
 @pytest.fixture
 def window(qtbot) -> MainWindow:
-    win = MainWindow()
-    qtbot.addWidget(win, before_close_func=lambda w: w.setWindowModified(False))
-    win.resize(1600, 1000)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
+    return open_window(qtbot, size=(1600, 1000))
 
 
 # -- New data set ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gui_helpers import shown
 from PySide6.QtCore import QPointF, Qt
 
 from bpsim.gui.panels.data.panel import MARK, DataPanel, image_side, row_image
@@ -15,11 +16,7 @@ from bpsim.gui.state.controller import Controller
 def make_panel(qtbot):
     def make(session) -> tuple[DataPanel, Controller]:
         controller = Controller(session)
-        panel = DataPanel(session, controller)
-        qtbot.addWidget(panel)
-        panel.resize(900, 600)
-        panel.show()
-        qtbot.waitExposed(panel)
+        panel = shown(qtbot, DataPanel(session, controller), (900, 600))
         return panel, controller
 
     return make

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from gui_helpers import shown
 from PySide6.QtGui import QImage
 
 from bpsim.gui.panels.decision_map import DecisionMapView
@@ -21,11 +22,7 @@ def _rendered_rgb(view: DecisionMapView) -> np.ndarray:
 def test_and_gets_a_coloured_region_for_each_class(qtbot, make_session) -> None:
     session = make_session("and")
     session.trainer.train_steps(4 * 3000)  # 3,000 epochs: every sample classified right
-    view = DecisionMapView(session)
-    qtbot.addWidget(view)
-    view.resize(600, 500)
-    view.show()
-    qtbot.waitExposed(view)
+    view = shown(qtbot, DecisionMapView(session), (600, 500))
     view.refresh_now()
     assert view.choice.currentData() == ("class", None)
     dmap = view.current_map
@@ -54,11 +51,7 @@ def test_and_gets_a_coloured_region_for_each_class(qtbot, make_session) -> None:
 
 def test_switching_between_class_and_output_maps_keeps_both_right(qtbot, make_session) -> None:
     session = make_session("and")
-    view = DecisionMapView(session)
-    qtbot.addWidget(view)
-    view.resize(600, 500)
-    view.show()
-    qtbot.waitExposed(view)
+    view = shown(qtbot, DecisionMapView(session), (600, 500))
     view.choice.setCurrentIndex(1)  # output "false": the blue-white-orange scale
     assert view.current_map.kind == "output"
     assert tuple(view.image.levels) == (0.0, 1.0)

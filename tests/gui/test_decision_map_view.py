@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gui_helpers import shown
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 
@@ -17,12 +18,7 @@ from bpsim.teaching.decision_map import decision_map, neuron_map, suggest_range
 @pytest.fixture
 def make_view(qtbot):
     def make(session) -> DecisionMapView:
-        view = DecisionMapView(session)
-        qtbot.addWidget(view)
-        view.resize(700, 560)
-        view.show()
-        qtbot.waitExposed(view)
-        return view
+        return shown(qtbot, DecisionMapView(session), (700, 560))
 
     return make
 
@@ -59,11 +55,7 @@ def test_follows_training_at_a_paced_rate(qtbot, make_view, make_session) -> Non
 def test_hovering_a_neuron_shows_its_own_map(qtbot, make_view, make_session) -> None:
     session = make_session("xor")
     view = make_view(session)
-    editor = NetworkEditor(session, Controller(session))
-    qtbot.addWidget(editor)
-    editor.resize(700, 500)
-    editor.show()
-    qtbot.waitExposed(editor)
+    editor = shown(qtbot, NetworkEditor(session, Controller(session)), (700, 500))
     editor.neuronHovered.connect(view.show_neuron)
     item = editor.neuron_item(1, 2)
     assert item is not None

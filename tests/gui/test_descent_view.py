@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from gui_helpers import shown
 from PySide6.QtCore import Qt
 
 from bpsim.gui.panels.descent import DescentView, parse_point, parse_rate
@@ -16,12 +17,7 @@ E2 = math.exp(2)
 
 @pytest.fixture
 def view(qtbot) -> DescentView:
-    widget = DescentView()
-    qtbot.addWidget(widget)
-    widget.resize(900, 700)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return shown(qtbot, DescentView(), (900, 700))
 
 
 def drawn_points(view: DescentView) -> np.ndarray:

@@ -4,18 +4,14 @@ weights are its receptive field, and the bars are the network's outputs."""
 from __future__ import annotations
 
 import numpy as np
+from gui_helpers import shown
 
 from bpsim.gui.panels.digit_view import DigitView
 from bpsim.teaching.images import image_shape
 
 
 def _view(qtbot, session) -> DigitView:
-    view = DigitView(session)
-    qtbot.addWidget(view)
-    view.resize(700, 600)
-    view.show()
-    qtbot.waitExposed(view)
-    return view
+    return shown(qtbot, DigitView(session), (700, 600))
 
 
 def test_image_shapes_declared_or_square() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from gui_helpers import action, open_window
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
@@ -25,20 +26,11 @@ TIMEOUT = 5000
 
 @pytest.fixture
 def window(qtbot: QtBot, tmp_path: Path) -> MainWindow:
-    win = MainWindow()
-    qtbot.addWidget(win, before_close_func=lambda w: w.setWindowModified(False))
+    """A shown window whose recent-files list is kept in a settings file of the test's own."""
+    win = open_window(qtbot)
     settings = str(tmp_path / "settings.ini")
     win.documents.settings_factory = lambda: QSettings(settings, QSettings.Format.IniFormat)
-    with qtbot.waitActive(win):
-        win.show()
-        win.activateWindow()
     return win
-
-
-def action(window: MainWindow, name: str) -> QAction:
-    found = window.findChild(QAction, name)
-    assert found is not None, name
-    return found
 
 
 def saved_copy(tmp_path: Path, name: str = "lesson.bpsim") -> Path:

@@ -5,7 +5,7 @@ editor, the table and the window follow every edit, undo and redo)."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
+from gui_helpers import action
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction, QContextMenuEvent
 from PySide6.QtWidgets import QApplication, QMenu
@@ -21,22 +21,6 @@ from bpsim.lessons.examples import find_example
 from bpsim.lessons.files import trainer_from_text
 
 TIMEOUT = 10_000
-
-
-@pytest.fixture
-def window(qtbot: QtBot) -> MainWindow:
-    win = MainWindow()
-    qtbot.addWidget(win, before_close_func=lambda w: w.setWindowModified(False))
-    with qtbot.waitActive(win):
-        win.show()
-        win.activateWindow()
-    return win
-
-
-def action(window: MainWindow, name: str) -> QAction:
-    found = window.findChild(QAction, name)
-    assert found is not None, name
-    return found
 
 
 def editor_of(window: MainWindow) -> NetworkEditor:

@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from gui_helpers import shown
 
 from bpsim.datasets.regression import HOUSE_PRICES, HOUSE_SIZES
 from bpsim.gui.panels.fit_plot import FitPlot
 
 
 def _view(qtbot, session) -> FitPlot:
-    view = FitPlot(session)
-    qtbot.addWidget(view)
-    view.resize(700, 450)
-    view.show()
-    qtbot.waitExposed(view)
-    return view
+    return shown(qtbot, FitPlot(session), (700, 450))
 
 
 def test_house_prices_drawn_in_the_files_units(qtbot, make_session) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gui_helpers import open_window
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from pytestqt.qtbot import QtBot
 
 from bpsim.core.gradcheck import PASS_THRESHOLD, gradient_check
-from bpsim.gui import MainWindow
 from bpsim.gui.panels.parameters.model import PASS_TEXT, VALUE_ROLE
 from bpsim.gui.panels.parameters.table import ParameterTable
 from bpsim.gui.state.controller import Controller
@@ -85,11 +85,7 @@ def test_the_check_is_cleared_when_the_weights_change(
 
 
 def test_teach_menu_action_and_key(qtbot: QtBot) -> None:
-    window = MainWindow()
-    qtbot.addWidget(window, before_close_func=lambda w: w.setWindowModified(False))
-    with qtbot.waitActive(window):
-        window.show()
-        window.activateWindow()
+    window = open_window(qtbot)
     action = window.findChild(QAction, "check_gradients")
     assert action is not None and action.shortcut().toString() == "Ctrl+G"
     table = window.panels["parameter_table"]

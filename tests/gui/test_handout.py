@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from bpsim.resources import resource
+from gui_helpers import open_window, step
 from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
@@ -25,27 +26,13 @@ TIMEOUT = 5000
 
 @pytest.fixture
 def window(qtbot: QtBot) -> MainWindow:
-    win = MainWindow()
-    qtbot.addWidget(win, before_close_func=lambda w: w.setWindowModified(False))
-    win.resize(1280, 860)
-    win.show()
-    qtbot.waitExposed(win)
-    win.teaching.animation.set_enabled(False)
-    return win
-
-
-def take(qtbot: QtBot, window: MainWindow, *names: str) -> None:
-    for name in names:
-        action = window.findChild(QAction, name)
-        assert action is not None, name
-        with qtbot.waitSignal(window.phaseFinished, timeout=TIMEOUT):
-            action.trigger()
+    return open_window(qtbot, animate=False, size=(1280, 860))
 
 
 def test_the_step_just_done_as_markdown_with_a_picture(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
-    take(qtbot, window, "forward", "backward", "update")
+    step(qtbot, window, "forward", "backward", "update")
     trainer = window.session.trainer
     before = (trainer.network.flat.copy(), trainer.step_count, trainer.phase)
     with qtbot.waitSignal(window.teaching.exporter.message, timeout=TIMEOUT) as told:
@@ -71,7 +58,7 @@ def test_the_step_just_done_as_markdown_with_a_picture(
 def test_html_and_pdf_carry_the_picture_and_a_step_under_way(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
-    take(qtbot, window, "step", "forward")  # step 2, under way
+    step(qtbot, window, "step", "forward")  # step 2, under way
     exporter = window.teaching.exporter
     trace_loss = window.session.trainer.trace.loss
     (page,) = exporter.export_worked_example(tmp_path / "step.html", "html")
@@ -89,7 +76,7 @@ def test_html_and_pdf_carry_the_picture_and_a_step_under_way(
 def test_parameters_as_json_numpy_and_pytorch(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
-    take(qtbot, window, "step")
+    step(qtbot, window, "step")
     exporter = window.teaching.exporter
     assert exporter.export_parameters(tmp_path / "p.json", "json")
     data = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))
@@ -143,7 +130,7 @@ def test_the_digits_handout_is_summarised_per_layer_and_fits_four_pages(
     win.show()
     qtbot.waitExposed(win)
     win.teaching.animation.set_enabled(False)
-    take(qtbot, win, "forward", "backward")
+    step(qtbot, win, "forward", "backward")
     exporter = win.teaching.exporter
     (page,) = exporter.export_worked_example(tmp_path / "digits.html", "html")
     text = visible_text(page.read_text(encoding="utf-8"))
@@ -156,7 +143,7 @@ def test_the_digits_handout_is_summarised_per_layer_and_fits_four_pages(
 def test_the_seed_handout_reads_like_the_seed_with_real_exponents(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
-    take(qtbot, window, "forward", "backward")
+    step(qtbot, window, "forward", "backward")
     exporter = window.teaching.exporter
     (page,) = exporter.export_worked_example(tmp_path / "seed.html", "html")
     source = page.read_text(encoding="utf-8")

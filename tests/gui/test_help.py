@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import configparser
 
-import pytest
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication
@@ -14,16 +13,6 @@ from pytestqt.qtbot import QtBot
 from bpsim.datasets.resources import resources_dir
 from bpsim.gui import MainWindow
 from bpsim.gui.services.help import ICON_PATH, app_icon
-
-
-@pytest.fixture
-def window(qtbot: QtBot) -> MainWindow:
-    window = MainWindow()
-    qtbot.addWidget(window, before_close_func=lambda w: w.setWindowModified(False))
-    with qtbot.waitActive(window):
-        window.show()
-        window.activateWindow()
-    return window
 
 
 def test_f1_opens_a_quick_help_that_does_not_block(qtbot: QtBot, window: MainWindow) -> None:

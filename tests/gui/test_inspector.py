@@ -9,8 +9,8 @@ inspector shows must be the engine's own (compared with ``trainer.trace`` exactl
 from __future__ import annotations
 
 import pytest
+from gui_helpers import open_window, step
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
 from pytestqt.qtbot import QtBot
 
 from bpsim.gui import MainWindow
@@ -25,21 +25,7 @@ W1 = ParameterKey(0, 0, 0)
 
 @pytest.fixture
 def window(qtbot: QtBot) -> MainWindow:
-    win = MainWindow()
-    qtbot.addWidget(win, before_close_func=lambda w: w.setWindowModified(False))
-    win.resize(1600, 1000)
-    with qtbot.waitActive(win):
-        win.show()
-        win.activateWindow()
-    win.teaching.animation.set_enabled(False)  # no frames to wait for here
-    return win
-
-
-def trigger(qtbot: QtBot, window: MainWindow, name: str) -> None:
-    action = window.findChild(QAction, name)
-    assert action is not None, name
-    with qtbot.waitSignal(window.phaseFinished, timeout=TIMEOUT):
-        action.trigger()
+    return open_window(qtbot, animate=False, size=(1600, 1000))
 
 
 def inspector_of(window: MainWindow) -> Inspector:
@@ -66,8 +52,8 @@ def click_link(qtbot: QtBot, window: MainWindow, key: ParameterKey) -> None:
 def test_clicking_w5_shows_the_seed_chain_rule_with_the_engines_numbers(
     qtbot: QtBot, window: MainWindow
 ) -> None:
-    trigger(qtbot, window, "forward")
-    trigger(qtbot, window, "backward")
+    step(qtbot, window, "forward")
+    step(qtbot, window, "backward")
     click_link(qtbot, window, W5)
     inspector = inspector_of(window)
     assert inspector.selected_key() == W5
@@ -105,8 +91,8 @@ def test_clicking_w5_shows_the_seed_chain_rule_with_the_engines_numbers(
 
 
 def test_a_hidden_weight_sums_the_paths_through_y1_and_y2(qtbot: QtBot, window: MainWindow) -> None:
-    trigger(qtbot, window, "forward")
-    trigger(qtbot, window, "backward")
+    step(qtbot, window, "forward")
+    step(qtbot, window, "backward")
     click_link(qtbot, window, W1)
     trainer = window.session.trainer
     trace, net = trainer.trace, trainer.network
@@ -151,7 +137,7 @@ def test_a_neuron_shows_its_sum_activation_derivative_and_delta(
     assert inspector.content().formula("net") is None  # nothing computed yet
     assert "appear when the forward pass reaches layer 1" in inspector.plain_text()
 
-    trigger(qtbot, window, "forward")
+    step(qtbot, window, "forward")
     trace = window.session.trainer.trace
     content = inspector.content()
     net = content.formula("net")
@@ -163,7 +149,7 @@ def test_a_neuron_shows_its_sum_activation_derivative_and_delta(
     assert fprime is not None and fprime.value == float(trace.fprime[1][0, 0])
     assert content.formula("delta") is None
 
-    trigger(qtbot, window, "backward")
+    step(qtbot, window, "backward")
     delta = inspector.content().formula("delta")
     assert delta is not None and delta.value == float(trace.delta[1][0, 0])
     assert delta.factors == (float(trace.grad_a[1][0, 0]), float(trace.fprime[1][0, 0]))
@@ -173,7 +159,7 @@ def test_a_neuron_shows_its_sum_activation_derivative_and_delta(
 def test_after_the_update_it_shows_the_update_just_made(qtbot: QtBot, window: MainWindow) -> None:
     window.panels["network_editor"].select_key(W5)
     for name in ("forward", "backward", "update"):
-        trigger(qtbot, window, name)
+        step(qtbot, window, name)
     update = inspector_of(window).content().formula("update")
     assert update is not None
     assert update.value == float(window.session.trainer.network.weights[1][0, 0])
@@ -184,15 +170,15 @@ def test_after_the_update_it_shows_the_update_just_made(qtbot: QtBot, window: Ma
 def test_adam_shows_its_own_update_with_its_state(qtbot: QtBot, window: MainWindow) -> None:
     window.controller.set_optimizer("adam")
     window.panels["network_editor"].select_key(W5)
-    trigger(qtbot, window, "step")  # some state to show
-    trigger(qtbot, window, "forward")
-    trigger(qtbot, window, "backward")
+    step(qtbot, window, "step")  # some state to show
+    step(qtbot, window, "forward")
+    step(qtbot, window, "backward")
     inspector = inspector_of(window)
     symbols = [f.lhs for f in inspector.content().sections[-1].formulas]
     assert symbols[:2] == ["m", "v"]
     upcoming = inspector.content().formula("update")
     assert upcoming is not None
-    trigger(qtbot, window, "update")
+    step(qtbot, window, "update")
     done = inspector.content().formula("update")
     assert done is not None
     # what the inspector said the update would give is what Adam gave, bit for bit
@@ -202,30 +188,30 @@ def test_adam_shows_its_own_update_with_its_state(qtbot: QtBot, window: MainWind
 
 def test_stepping_layer_by_layer_follows_the_active_layer(qtbot: QtBot, window: MainWindow) -> None:
     inspector = inspector_of(window)
-    trigger(qtbot, window, "forward_layer")
+    step(qtbot, window, "forward_layer")
     assert inspector.shown_layer() == 1
     assert inspector.content().title.startswith("Layer 1")
     out = inspector.content().formula("out")
     assert out is not None and out.value == float(window.session.trainer.trace.a[1][0, 0])
-    trigger(qtbot, window, "forward_layer")
+    step(qtbot, window, "forward_layer")
     assert inspector.shown_layer() == 2
-    trigger(qtbot, window, "backward_layer")
+    step(qtbot, window, "backward_layer")
     assert inspector.shown_layer() == 2
     assert inspector.content().formula("delta").value == float(
         window.session.trainer.trace.delta[2][0, 0]
     )
-    trigger(qtbot, window, "backward_layer")
+    step(qtbot, window, "backward_layer")
     assert inspector.shown_layer() == 1
     # switching "Follow the pass" off goes back to the selection
     inspector.follow.setChecked(False)
     assert inspector.shown_layer() is None
-    trigger(qtbot, window, "forward_layer")
+    step(qtbot, window, "forward_layer")
     assert inspector.shown_layer() is None
 
 
 def test_the_table_row_and_the_formulas_read_well(qtbot: QtBot, window: MainWindow) -> None:
-    trigger(qtbot, window, "forward")
-    trigger(qtbot, window, "backward")
+    step(qtbot, window, "forward")
+    step(qtbot, window, "backward")
     table = window.panels["parameter_table"]
     table.select_parameter(W5)  # a row of the table selects too
     inspector = inspector_of(window)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gui_helpers import shown
 
 from bpsim.gui.panels.landscape import LandscapeView, ParameterRecorder, key_to_parameter
 from bpsim.gui.panels.parameters.table import ParameterTable
@@ -17,11 +18,7 @@ from bpsim.teaching.landscape import flat_index
 @pytest.fixture
 def make_view(qtbot):
     def make(session) -> LandscapeView:
-        view = LandscapeView(session)
-        qtbot.addWidget(view)
-        view.resize(800, 620)
-        view.show()
-        qtbot.waitExposed(view)
+        view = shown(qtbot, LandscapeView(session), (800, 620))
         view.finish()
         return view
 

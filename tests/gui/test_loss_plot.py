@@ -16,19 +16,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QCheckBox, QLabel, QRadioButton
 
 from bpsim.core.history import History
-from bpsim.gui.panels.loss_plot import LossPlot
 from bpsim.gui.state.session import Session
-
-
-@pytest.fixture
-def make_plot(qtbot):
-    def make(session: Session) -> LossPlot:
-        plot = LossPlot(session)
-        qtbot.addWidget(plot)
-        plot.resize(900, 500)
-        return plot
-
-    return make
 
 
 def fill_history(session: Session, values: np.ndarray) -> None:
@@ -40,8 +28,8 @@ def fill_history(session: Session, values: np.ndarray) -> None:
     session.historyChanged.emit()
 
 
-def test_an_empty_history_draws_nothing(make_plot, session: Session) -> None:
-    plot = make_plot(session)
+def test_an_empty_history_draws_nothing(make_loss_plot, session: Session) -> None:
+    plot = make_loss_plot(session)
     assert plot.objectName() == "loss_plot"
     assert plot.x_mode == "step"
     assert not plot.log_scale
@@ -56,11 +44,11 @@ def test_an_empty_history_draws_nothing(make_plot, session: Session) -> None:
 
 def test_steps_extend_the_curve_with_the_engines_own_buffer(
     qtbot,
-    make_plot,
+    make_loss_plot,
     make_session,
 ) -> None:
     session = make_session("xor")
-    plot = make_plot(session)
+    plot = make_loss_plot(session)
     for _ in range(5):
         with qtbot.waitSignal(session.historyChanged):
             session.step()
@@ -77,17 +65,17 @@ def test_steps_extend_the_curve_with_the_engines_own_buffer(
     assert plot.readout_text().startswith("now: step 5: loss ")
 
 
-def test_the_curve_waits_for_the_sessions_signal(make_plot, make_session) -> None:
+def test_the_curve_waits_for_the_sessions_signal(make_loss_plot, make_session) -> None:
     session = make_session("xor")
-    plot = make_plot(session)
+    plot = make_loss_plot(session)
     session.trainer.train_steps(10)  # the engine alone: no signal, no redraw
     assert len(plot.curve_data("train")[1]) == 0
     session.historyChanged.emit()
     assert len(plot.curve_data("train")[1]) == 10
 
 
-def test_one_point_after_the_worked_examples_update(make_plot, session: Session) -> None:
-    plot = make_plot(session)
+def test_one_point_after_the_worked_examples_update(make_loss_plot, session: Session) -> None:
+    plot = make_loss_plot(session)
     session.forward()
     session.backward()
     session.update()
@@ -98,9 +86,9 @@ def test_one_point_after_the_worked_examples_update(make_plot, session: Session)
     assert plot.hover_text_at(42.0) == "step 1: loss 0.185"  # nearest point
 
 
-def test_hover_text_names_the_nearest_step(make_plot, make_session) -> None:
+def test_hover_text_names_the_nearest_step(make_loss_plot, make_session) -> None:
     session = make_session("xor")
-    plot = make_plot(session)
+    plot = make_loss_plot(session)
     fill_history(session, np.linspace(1.0, 0.01, 200))
     y = session.trainer.history.step_loss.values
     assert plot.hover_text_at(120.2) == f"step 120: loss {y[119]:.4g}"
@@ -111,9 +99,9 @@ def test_hover_text_names_the_nearest_step(make_plot, make_session) -> None:
     assert plot.hover_shown()
 
 
-def test_the_hover_readout_follows_the_mouse(qtbot, make_plot, make_session) -> None:
+def test_the_hover_readout_follows_the_mouse(qtbot, make_loss_plot, make_session) -> None:
     session = make_session("xor")
-    plot = make_plot(session)
+    plot = make_loss_plot(session)
     fill_history(session, np.linspace(1.0, 0.1, 100))
     plot.show()
     qtbot.waitExposed(plot)
@@ -127,9 +115,9 @@ def test_the_hover_readout_follows_the_mouse(qtbot, make_plot, make_session) -> 
     assert plot.hover_text_at(40.0).startswith("step 40: ")
 
 
-def test_epoch_mode_plots_the_epoch_losses(qtbot, make_plot, make_session) -> None:
+def test_epoch_mode_plots_the_epoch_losses(qtbot, make_loss_plot, make_session) -> None:
     session = make_session("xor")  # full batch: one step per epoch, no validation set
-    plot = make_plot(session)
+    plot = make_loss_plot(session)
     for _ in range(3):
         session.step()
     plot.show()
@@ -151,11 +139,11 @@ def test_epoch_mode_plots_the_epoch_losses(qtbot, make_plot, make_session) -> No
 
 
 def test_the_validation_curve_appears_for_digits_after_an_epoch(
-    make_plot,
+    make_loss_plot,
     make_session,
 ) -> None:
     session = make_session("digits")  # validation_fraction 0.2
-    plot = make_plot(session)
+    plot = make_loss_plot(session)
     plot.set_x_mode("epoch")
     assert not plot.validation_shown()
     assert plot.readout_text() == "no finished epoch yet"
@@ -175,11 +163,11 @@ def test_the_validation_curve_appears_for_digits_after_an_epoch(
 
 def test_log_scale_draws_log10_and_skips_non_positive_losses(
     qtbot,
-    make_plot,
+    make_loss_plot,
     make_session,
 ) -> None:
     session = make_session("xor")
-    plot = make_plot(session)
+    plot = make_loss_plot(session)
     fill_history(session, [1.0, 0.0, -1.0, 0.01])
     plot.show()
     qtbot.waitExposed(plot)
@@ -202,9 +190,9 @@ def test_log_scale_draws_log10_and_skips_non_positive_losses(
     np.testing.assert_array_equal(plot.curve_data("train", drawn=True)[1], [1, 0, -1, 0.01, 0.001])
 
 
-def test_log_scale_follows_a_rewound_history(make_plot, make_session) -> None:
+def test_log_scale_follows_a_rewound_history(make_loss_plot, make_session) -> None:
     session = make_session("xor")
-    plot = make_plot(session)
+    plot = make_loss_plot(session)
     plot.set_log_scale(True)
     trainer = session.trainer
     snapshot = trainer.snapshot()
@@ -218,9 +206,9 @@ def test_log_scale_follows_a_rewound_history(make_plot, make_session) -> None:
     np.testing.assert_allclose(plot.curve_data("train", drawn=True)[1], np.log10(values))
 
 
-def test_a_million_points(qtbot, make_plot, make_session) -> None:
+def test_a_million_points(qtbot, make_loss_plot, make_session) -> None:
     session = make_session("xor")
-    plot = make_plot(session)
+    plot = make_loss_plot(session)
     n = 1_000_000
     losses = np.exp(-np.linspace(0, 8, n)) + 0.01 * np.random.default_rng(0).random(n)
     series = session.trainer.history.step_loss
@@ -239,10 +227,10 @@ def test_a_million_points(qtbot, make_plot, make_session) -> None:
     assert len(plot.curve_data("train", drawn=True)[1]) == n
 
 
-def test_a_thinned_history_is_read_by_its_step_numbers(make_plot, make_session) -> None:
+def test_a_thinned_history_is_read_by_its_step_numbers(make_loss_plot, make_session) -> None:
     session = make_session("xor")
     session.trainer.history = History(capacity=64)  # compacts its older half when full
-    plot = make_plot(session)
+    plot = make_loss_plot(session)
     fill_history(session, np.linspace(1.0, 0.1, 200))
     series = session.trainer.history.step_loss
     assert series.compacted and len(series) < 200
@@ -254,8 +242,8 @@ def test_a_thinned_history_is_read_by_its_step_numbers(make_plot, make_session) 
     assert plot.hover_text_at(kept + 0.2).startswith(f"step {kept}: ")
 
 
-def test_a_new_lesson_redraws(qtbot, make_plot, session: Session, make_session) -> None:
-    plot = make_plot(session)
+def test_a_new_lesson_redraws(qtbot, make_loss_plot, session: Session, make_session) -> None:
+    plot = make_loss_plot(session)
     session.step()
     assert plot.current_point() is not None
     other = make_session("xor")
@@ -264,8 +252,8 @@ def test_a_new_lesson_redraws(qtbot, make_plot, session: Session, make_session) 
     assert plot.current_point() is None
 
 
-def test_the_readout_and_axes_grow_with_the_widget(qtbot, make_plot, session: Session) -> None:
-    plot = make_plot(session)
+def test_the_readout_and_axes_grow_with_the_widget(qtbot, make_loss_plot, session: Session) -> None:
+    plot = make_loss_plot(session)
     plot.show()
     qtbot.waitExposed(plot)
     readout = plot.findChild(QLabel, "loss_readout")

@@ -11,24 +11,10 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 
 from bpsim.gui.panels.loss_plot import LossPlot
-from bpsim.gui.state.session import Session
 
 
-@pytest.fixture
-def make_plot(qtbot):
-    def make(session: Session) -> LossPlot:
-        plot = LossPlot(session)
-        qtbot.addWidget(plot)
-        plot.resize(900, 500)
-        plot.show()
-        qtbot.waitExposed(plot)
-        return plot
-
-    return make
-
-
-def test_the_forward_loss_appears_when_forward_finishes(qtbot, make_plot, session) -> None:
-    plot = make_plot(session)
+def test_the_forward_loss_appears_when_forward_finishes(qtbot, make_loss_plot, session) -> None:
+    plot = make_loss_plot(session, shown=True)
     assert plot.forward_point() is None
     with qtbot.waitSignal(session.phaseFinished):
         session.forward()
@@ -47,8 +33,8 @@ def test_the_forward_loss_appears_when_forward_finishes(qtbot, make_plot, sessio
     assert plot.current_point() == (1.0, pytest.approx(0.184979, abs=5e-7))
 
 
-def test_the_y_range_follows_the_losses_rather_than_zero(qtbot, make_plot, session) -> None:
-    plot = make_plot(session)
+def test_the_y_range_follows_the_losses_rather_than_zero(qtbot, make_loss_plot, session) -> None:
+    plot = make_loss_plot(session, shown=True)
     session.trainer.train_steps(30)
     session.historyChanged.emit()
     losses = session.trainer.history.step_loss.values
@@ -59,9 +45,9 @@ def test_the_y_range_follows_the_losses_rather_than_zero(qtbot, make_plot, sessi
     assert (losses.max() - losses.min()) / (y1 - y0) > 0.6
 
 
-def test_small_batches_draw_epoch_means_over_faint_steps(make_plot, make_session) -> None:
+def test_small_batches_draw_epoch_means_over_faint_steps(make_loss_plot, make_session) -> None:
     session = make_session("and")  # one sample a step, four steps an epoch
-    plot = make_plot(session)
+    plot = make_loss_plot(session, shown=True)
     session.trainer.train_steps(4 * 20)
     session.historyChanged.emit()
     x, means = plot.curve_data("mean")
@@ -73,17 +59,17 @@ def test_small_batches_draw_epoch_means_over_faint_steps(make_plot, make_session
     assert pg.mkBrush(opts["symbolBrush"]).color().alpha() < 128  # and faint
     assert plot._mean_curve.opts["pen"].color().alpha() == 255
     # full-batch lessons keep one plain curve
-    other = make_plot(make_session("xor"))
+    other = make_loss_plot(make_session("xor"), shown=True)
     other._session.trainer.train_steps(5)
     other._session.historyChanged.emit()
     assert len(other.curve_data("mean")[0]) == 0
     assert other._train_curve.opts["pen"].color().alpha() == 255
 
 
-def test_digits_draws_validation_on_the_default_step_axis(make_plot, make_session) -> None:
+def test_digits_draws_validation_on_the_default_step_axis(make_loss_plot, make_session) -> None:
     session = make_session("digits")
     assert session.trainer.training.validation_fraction > 0
-    plot = make_plot(session)
+    plot = make_loss_plot(session, shown=True)
     assert plot.x_mode == "step"
     session.epoch()
     assert plot.validation_shown()

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from gui_helpers import action
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QMessageBox, QTableView
 from pytestqt.qtbot import QtBot
 
 from bpsim.gui import MainWindow
-from bpsim.gui.shell.actions import STEP_ACTIONS
+from bpsim.gui.host import STEP_ACTIONS
 from bpsim.gui.widgets.training_controls import TrainingControls
 from bpsim.lessons.examples import DEFAULT_EXAMPLE, find_example
 
@@ -50,24 +51,6 @@ KEYS = {
     "forward_layer": "Shift+F",
     "backward_layer": "Shift+B",
 }
-
-
-@pytest.fixture
-def window(qtbot: QtBot) -> MainWindow:
-    """The default example in a shown, active window (keys need an active window)."""
-    win = MainWindow()
-    # Changes are thrown away at the end of a test, so closing does not ask to save them.
-    qtbot.addWidget(win, before_close_func=lambda w: w.setWindowModified(False))
-    with qtbot.waitActive(win):  # keys reach the actions of the active window only
-        win.show()
-        win.activateWindow()
-    return win
-
-
-def action(window: MainWindow, name: str) -> QAction:
-    found = window.findChild(QAction, name)
-    assert found is not None, name
-    return found
 
 
 def trigger(qtbot, window: MainWindow, name: str) -> None:

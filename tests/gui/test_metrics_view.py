@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gui_helpers import shown
 
 from bpsim.gui.panels.metrics import MetricsView
 from bpsim.teaching.metrics import metrics_for
@@ -13,12 +14,7 @@ from bpsim.text import fmt
 @pytest.fixture
 def make_view(qtbot):
     def make(session) -> MetricsView:
-        view = MetricsView(session)
-        qtbot.addWidget(view)
-        view.resize(700, 600)
-        view.show()
-        qtbot.waitExposed(view)
-        return view
+        return shown(qtbot, MetricsView(session), (700, 600))
 
     return make
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+from gui_helpers import shown
 from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QColor, QHelpEvent, QPainter
 from PySide6.QtWidgets import QApplication, QToolTip
@@ -31,12 +32,7 @@ def make_editor(qtbot: QtBot) -> MakeEditor:
     """``make_editor(session)`` → a shown 1200×800 editor with its own controller."""
 
     def make(session: Session, controller: Controller | None = None) -> NetworkEditor:
-        editor = NetworkEditor(session, controller or Controller(session))
-        qtbot.addWidget(editor)
-        editor.resize(1200, 800)
-        editor.show()
-        qtbot.waitExposed(editor)
-        return editor
+        return shown(qtbot, NetworkEditor(session, controller or Controller(session)), (1200, 800))
 
     return make
 

@@ -4,6 +4,7 @@ back in red; adjustable, switchable off, never while running."""
 from __future__ import annotations
 
 import pytest
+from gui_helpers import open_window
 from PySide6.QtGui import QAction
 from pytestqt.qtbot import QtBot
 
@@ -15,10 +16,7 @@ TIMEOUT = 8000
 
 @pytest.fixture
 def window(qtbot: QtBot) -> MainWindow:
-    win = MainWindow()
-    qtbot.addWidget(win, before_close_func=lambda w: w.setWindowModified(False))
-    win.show()
-    qtbot.waitExposed(win)
+    win = open_window(qtbot)
     win.teaching.animation.set_speed("fast")
     return win
 

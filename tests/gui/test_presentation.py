@@ -3,13 +3,12 @@ Page Down / Page Up stepping through forward, backward and update."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QImage
-from PySide6.QtWidgets import QApplication, QMenu, QToolTip
+from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 
 from bpsim.cli.main import main
@@ -19,25 +18,7 @@ from bpsim.gui.services.presentation import phase_states, split_status
 from bpsim.gui.style import palette
 from bpsim.lessons.examples import DEFAULT_EXAMPLE
 
-
-@pytest.fixture(autouse=True)
-def light_drawing_afterwards() -> Iterator[None]:
-    """The palette and tooltips are application-wide: put them back for other tests."""
-    font, tip_palette = QToolTip.font(), QToolTip.palette()
-    yield
-    palette.use_scheme(None)
-    QToolTip.setFont(font)
-    QToolTip.setPalette(tip_palette)
-
-
-@pytest.fixture
-def window(qtbot: QtBot) -> MainWindow:
-    window = MainWindow()
-    qtbot.addWidget(window, before_close_func=lambda w: w.setWindowModified(False))
-    with qtbot.waitActive(window):
-        window.show()
-        window.activateWindow()
-    return window
+pytestmark = pytest.mark.usefixtures("light_drawing_afterwards")
 
 
 def _page_down(qtbot: QtBot, window: MainWindow) -> str:

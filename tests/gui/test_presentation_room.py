@@ -5,9 +5,8 @@ seed-000 worked example's: ∂E/∂w5 = 0.58371 × 0.232122 × 0.538424 = 0.0729
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
+from gui_helpers import step
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QAction, QFontMetricsF, QPainterPath
 from PySide6.QtWidgets import (
@@ -16,7 +15,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
-    QToolTip,
 )
 from pytestqt.qtbot import QtBot
 
@@ -36,15 +34,7 @@ W5 = ParameterKey(1, 0, 0)
 CHAIN = ["0.58371", "0.232122", "0.538424", "0.072952"]
 
 
-@pytest.fixture(autouse=True)
-def light_drawing_afterwards() -> Iterator[None]:
-    """The palette, precision and tooltips are application-wide: put them back."""
-    font, tip_palette = QToolTip.font(), QToolTip.palette()
-    yield
-    palette.use_scheme(None)
-    palette.set_precision(palette.DEFAULT_PRECISION)
-    QToolTip.setFont(font)
-    QToolTip.setPalette(tip_palette)
+pytestmark = pytest.mark.usefixtures("light_drawing_afterwards")
 
 
 def _window(qtbot: QtBot, name: str = "worked-example") -> MainWindow:
@@ -68,12 +58,6 @@ def _present(qtbot: QtBot, window: MainWindow, width: int, height: int) -> Netwo
     return editor
 
 
-def _step(qtbot: QtBot, window: MainWindow, *names: str) -> None:
-    for name in names:
-        with qtbot.waitSignal(window.phaseFinished):
-            window.action(name).trigger()
-
-
 def _cap(editor: NetworkEditor, item: QGraphicsSimpleTextItem) -> float:
     """A capital's height on screen, in device pixels: font × view scale × pixel ratio."""
     scale = editor.transform().m11() * item.sceneTransform().m11()
@@ -94,7 +78,7 @@ def _tags(editor: NetworkEditor) -> list[tuple[ParameterKey, QRectF]]:
 def test_primary_numbers_are_24_px_high_at_1920_by_1080(qtbot: QtBot) -> None:
     window = _window(qtbot)
     editor = _present(qtbot, window, 1920, 1080)
-    _step(qtbot, window, "forward", "backward")
+    step(qtbot, window, "forward", "backward")
     values = [editor.neuron_item(k, j).value_item for k in range(3) for j in range(2)]
     assert [v.text() for v in values][2:4] == ["0.538424", "0.520813"]
     weights = [link.tag.text_items()[0] for link in editor._links.values()]
@@ -112,7 +96,7 @@ def test_primary_numbers_are_24_px_high_at_1920_by_1080(qtbot: QtBot) -> None:
 def test_zoom_scales_the_canvas_text_when_presenting(qtbot: QtBot) -> None:
     window = _window(qtbot)
     editor = _present(qtbot, window, 1920, 1080)
-    _step(qtbot, window, "forward")
+    step(qtbot, window, "forward")
     presenting = _cap(editor, editor.neuron_item(1, 0).value_item)  # at 150 %
     window.appearance.set_zoom(1.0)
     qtbot.waitUntil(lambda: editor._built_room == QRectF(editor.viewport().rect()))
@@ -124,7 +108,7 @@ def test_smaller_projectors_get_a_layout_without_crowding(qtbot: QtBot) -> None:
     window = _window(qtbot)
     for width, height in ((1280, 720), (1024, 768)):
         editor = _present(qtbot, window, width, height)
-        _step(qtbot, window, "forward", "backward")
+        step(qtbot, window, "forward", "backward")
         tags = _tags(editor)
         assert len(tags) == 8
         for n, (a, ra) in enumerate(tags):
@@ -145,9 +129,9 @@ def test_the_w5_chain_rule_is_on_screen_after_forward_and_backward_without_a_cli
     strip = window.chain_rule
     assert strip.isVisible()
     assert strip.focus_key() == W5  # the lesson's view names it
-    _step(qtbot, window, "forward")
+    step(qtbot, window, "forward")
     assert strip.texts() == ["∂E/∂w5", "?", "0.232122", "0.538424", "?"]
-    _step(qtbot, window, "backward")
+    step(qtbot, window, "backward")
     assert strip.texts() == ["∂E/∂w5", *CHAIN]
     assert [s.text() for s in strip.symbols] == [
         "∂E/∂out(y1)",
@@ -164,7 +148,7 @@ def test_the_w5_chain_rule_is_on_screen_after_forward_and_backward_without_a_cli
 def test_clicking_a_link_moves_the_focus(qtbot: QtBot) -> None:
     window = _window(qtbot)
     editor = _present(qtbot, window, 1920, 1080)
-    _step(qtbot, window, "forward", "backward")
+    step(qtbot, window, "forward", "backward")
     link = editor.link_item(1, 0, 1)  # w6
     assert isinstance(link, LinkItem)
     places = [editor.mapFromScene(link.point_at(f / 20)) for f in range(2, 19)]
@@ -200,9 +184,9 @@ def test_the_readout_says_what_page_down_does_next(qtbot: QtBot) -> None:
     _present(qtbot, window, 1920, 1080)
     readout = window.presentation.readout
     assert readout.next.text() == "Press PgDown: forward"
-    _step(qtbot, window, "forward")
+    step(qtbot, window, "forward")
     assert readout.next.text() == "Press PgDown: backward"
-    _step(qtbot, window, "backward", "update")
+    step(qtbot, window, "backward", "update")
     assert readout.next.text() == "Press PgDown: forward"
 
 
@@ -273,7 +257,7 @@ def test_net_targets_and_errors_are_on_the_canvas(qtbot: QtBot) -> None:
     window.show()
     editor = window.panels["network_editor"]
     assert editor._target_tags[0].first_text() == "target = 0.05"  # before forward too
-    _step(qtbot, window, "forward")
+    step(qtbot, window, "forward")
     assert editor.neuron_item(1, 0).net_text() == "net 0.154"
     assert editor.neuron_item(2, 0).value_text() == "0.63371"
     tag = editor._target_tags[0]
@@ -286,7 +270,7 @@ def test_precision_is_one_setting_for_every_view(qtbot: QtBot) -> None:
     window = _window(qtbot)
     window.show()
     editor = window.panels["network_editor"]
-    _step(qtbot, window, "forward", "backward")
+    step(qtbot, window, "forward", "backward")
     assert palette.precision() == 6
     assert editor.value_text(1, 0) == "0.538424"
     assert editor.gradient_text(1, 0, 0) == "∂E/∂w5 = 0.072952"
@@ -310,7 +294,7 @@ def test_link_labels_never_sit_on_each_other(qtbot: QtBot, name: str, present: b
         window.resize(1600, 1000)
         window.show()
         editor = window.panels["network_editor"]
-    _step(qtbot, window, "forward", "backward")
+    step(qtbot, window, "forward", "backward")
     tags = _tags(editor)
     assert len(tags) == len(editor._links)
     for n, (a, ra) in enumerate(tags):
@@ -326,7 +310,7 @@ def test_link_labels_never_sit_on_each_other(qtbot: QtBot, name: str, present: b
 def test_secondary_labels_give_way_and_come_back_on_selection(qtbot: QtBot) -> None:
     window = _window(qtbot, "xor")
     editor = _present(qtbot, window, 1280, 720)
-    _step(qtbot, window, "forward", "backward")
+    step(qtbot, window, "forward", "backward")
     primary = [r for _, r in _tags(editor)]
     primary += [n.sceneBoundingRect() for c in editor._columns for n in c.neurons]
     shown = [(tag, owner) for tag, owner in editor._secondary_tags() if tag.isVisible()]
@@ -344,7 +328,7 @@ def test_crowded_gaps_label_only_the_selected_or_focused_link(qtbot: QtBot) -> N
     window = _window(qtbot, "digits")
     window.show()
     editor = window.panels["network_editor"]
-    _step(qtbot, window, "forward", "backward")
+    step(qtbot, window, "forward", "backward")
     assert editor.weight_text(0, 0, 0) == ""  # no per-link labels past 16 links
     key = ParameterKey(0, 1, 2)
     editor.select_key(key)
@@ -433,7 +417,7 @@ def test_softmax_with_cross_entropy_shows_delta_times_input(qtbot: QtBot) -> Non
     window.show()
     window.presentation.enter(full_screen=False)
     window.resize(1920, 1080)
-    _step(qtbot, window, "forward", "backward")
+    step(qtbot, window, "forward", "backward")
     strip = window.chain_rule
     assert len(strip.numbers) == 2
     assert strip.symbols[0].text().startswith("δ(")

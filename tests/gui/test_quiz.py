@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from gui_helpers import action, open_window
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QLabel, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -20,19 +20,7 @@ TIMEOUT = 5000
 
 @pytest.fixture
 def window(qtbot: QtBot) -> MainWindow:
-    win = MainWindow()
-    qtbot.addWidget(win, before_close_func=lambda w: w.setWindowModified(False))
-    with qtbot.waitActive(win):
-        win.show()
-        win.activateWindow()
-    win.teaching.animation.set_enabled(False)
-    return win
-
-
-def action(window: MainWindow, name: str) -> QAction:
-    found = window.findChild(QAction, name)
-    assert found is not None, name
-    return found
+    return open_window(qtbot, animate=False)
 
 
 def child(window: MainWindow, kind: type, name: str) -> Any:

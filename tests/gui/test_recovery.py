@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from lesson_files import lesson_copy
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -48,14 +49,6 @@ def make_window(qtbot: QtBot, folder: Path):
         return win
 
     return make
-
-
-def lesson_copy(tmp_path: Path, name: str = "xor") -> Path:
-    example = find_example(name)
-    assert example is not None
-    target = tmp_path / f"{name}.bpsim"
-    target.write_bytes(example.path.read_bytes())
-    return target
 
 
 def leave_crashed_record(folder: Path, steps: int, original: Path | None) -> RecoveryFiles:

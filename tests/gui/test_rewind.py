@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from gui_helpers import action, open_window, step
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLineEdit, QSlider
 from pytestqt.qtbot import QtBot
 
@@ -73,24 +73,7 @@ class Point:
 
 @pytest.fixture
 def window(qtbot: QtBot) -> MainWindow:
-    win = MainWindow()
-    qtbot.addWidget(win, before_close_func=lambda w: w.setWindowModified(False))
-    with qtbot.waitActive(win):
-        win.show()
-        win.activateWindow()
-    win.teaching.animation.set_enabled(False)
-    return win
-
-
-def action(window: MainWindow, name: str) -> QAction:
-    found = window.findChild(QAction, name)
-    assert found is not None, name
-    return found
-
-
-def trigger(qtbot: QtBot, window: MainWindow, name: str) -> None:
-    with qtbot.waitSignal(window.phaseFinished, timeout=TIMEOUT):
-        action(window, name).trigger()
+    return open_window(qtbot, animate=False)
 
 
 def test_ten_phases_back_and_forth_return_bit_identical(qtbot: QtBot, window: MainWindow) -> None:
@@ -101,7 +84,7 @@ def test_ten_phases_back_and_forth_return_bit_identical(qtbot: QtBot, window: Ma
     start = rewind.position
     points = [Point.of(trainer)]
     for name in TEN_PHASES:
-        trigger(qtbot, window, name)
+        step(qtbot, window, name)
         points.append(Point.of(trainer))
     assert rewind.position == start + 10
     assert back.isEnabled() and not forward.isEnabled()
@@ -124,7 +107,7 @@ def test_ten_phases_back_and_forth_return_bit_identical(qtbot: QtBot, window: Ma
 def test_ten_steps_back_and_forward_again(qtbot: QtBot, window: MainWindow) -> None:
     points = [Point.of(window.session.trainer)]
     for _ in range(10):
-        trigger(qtbot, window, "step")
+        step(qtbot, window, "step")
         points.append(Point.of(window.session.trainer))
     for expected in reversed(points[:-1]):
         action(window, "step_back").trigger()
@@ -137,7 +120,7 @@ def test_ten_steps_back_and_forward_again(qtbot: QtBot, window: MainWindow) -> N
 
 def test_keys_step_back_and_forward(qtbot: QtBot, window: MainWindow) -> None:
     for name in ("forward", "backward", "update"):
-        trigger(qtbot, window, name)
+        step(qtbot, window, name)
     after = window.session.trainer.network.flat.copy()
     with qtbot.waitSignal(window.phaseFinished, timeout=TIMEOUT):
         qtbot.keyClick(window, Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier)
@@ -152,7 +135,7 @@ def test_keys_step_back_and_forward(qtbot: QtBot, window: MainWindow) -> None:
 def test_going_on_from_the_past_starts_a_new_branch(qtbot: QtBot, window: MainWindow) -> None:
     rewind = window.teaching.rewind
     for _ in range(4):
-        trigger(qtbot, window, "step")
+        step(qtbot, window, "step")
     assert rewind.length == 4
     for _ in range(2):
         action(window, "step_back").trigger()
@@ -160,7 +143,7 @@ def test_going_on_from_the_past_starts_a_new_branch(qtbot: QtBot, window: MainWi
     at_two = Point.of(window.session.trainer)
 
     with qtbot.waitSignal(window.session.message, timeout=TIMEOUT) as told:
-        trigger(qtbot, window, "forward")  # a new phase from step 2
+        step(qtbot, window, "forward")  # a new phase from step 2
     assert "new branch" in told.args[0]
     assert rewind.length == rewind.position == 3  # the old steps 3 and 4 are gone
     assert not action(window, "step_forward").isEnabled()
@@ -177,7 +160,7 @@ def test_the_slider_scrubs_through_the_training(qtbot: QtBot, window: MainWindow
     assert slider is not None
     points = [Point.of(window.session.trainer)]
     for _ in range(6):
-        trigger(qtbot, window, "step")
+        step(qtbot, window, "step")
         points.append(Point.of(window.session.trainer))
     assert (slider.minimum(), slider.maximum(), slider.value()) == (0, 6, 6)
     with qtbot.waitSignal(window.phaseFinished, timeout=TIMEOUT):
@@ -199,7 +182,7 @@ def test_the_slider_scrubs_through_the_training(qtbot: QtBot, window: MainWindow
 def test_run_and_edits_are_recorded(qtbot: QtBot, window: MainWindow) -> None:
     session = window.session
     rewind = window.teaching.rewind
-    trigger(qtbot, window, "step")
+    step(qtbot, window, "step")
     before_edit = Point.of(session.trainer)
     window.controller.set_learning_rate(0.5)  # an edit between phases: its own position
     assert rewind.length == 2 and "edit" in rewind.label()
@@ -230,22 +213,22 @@ def test_run_and_edits_are_recorded(qtbot: QtBot, window: MainWindow) -> None:
 
 def test_reset_and_a_new_lesson_start_a_new_timeline(qtbot: QtBot, window: MainWindow) -> None:
     rewind = window.teaching.rewind
-    trigger(qtbot, window, "step")
-    trigger(qtbot, window, "step")
-    trigger(qtbot, window, "reset")
+    step(qtbot, window, "step")
+    step(qtbot, window, "step")
+    step(qtbot, window, "reset")
     assert rewind.length == 0 and not action(window, "step_back").isEnabled()
-    trigger(qtbot, window, "step")
+    step(qtbot, window, "step")
     assert rewind.length == 1
     example = find_example("xor")
     assert example is not None
     window.open_example(example)
     assert rewind.length == 0 and rewind.timeline.trainer is window.session.trainer
-    trigger(qtbot, window, "forward")
+    step(qtbot, window, "forward")
     assert rewind.length == 1
     action(window, "step_back").trigger()
     assert window.session.trainer.phase is Phase.READY
     # edited data cannot be replayed: the timeline starts again, with no "edit" position
-    trigger(qtbot, window, "step")
+    step(qtbot, window, "step")
     window.controller.set_data_value("inputs", 0, 0, 0.25)
     assert rewind.length == 0
     window.controller.set_learning_rate(0.3)  # a later edit is recorded again

@@ -8,29 +8,20 @@ from __future__ import annotations
 
 import shutil
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, QTimer
+from gui_helpers import run_app_and_look
+from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QToolTip
 from pytestqt.qtbot import QtBot
 
-from bpsim.gui import MainWindow, app
+from bpsim.gui import MainWindow
 from bpsim.gui.services.settings import SETTINGS_ENV, Settings
-from bpsim.gui.style import palette
 from bpsim.lessons.examples import DEFAULT_EXAMPLE
 
-
-@pytest.fixture(autouse=True)
-def light_drawing_afterwards() -> Iterator[None]:
-    """The palette and tooltips are application-wide: put them back for other tests."""
-    font, tip_palette = QToolTip.font(), QToolTip.palette()
-    yield
-    palette.use_scheme(None)
-    QToolTip.setFont(font)
-    QToolTip.setPalette(tip_palette)
+pytestmark = pytest.mark.usefixtures("light_drawing_afterwards")
 
 
 @pytest.fixture
@@ -164,28 +155,6 @@ def test_an_environment_variable_points_at_an_ini_file(
     assert Path(settings.store.fileName()) == ini
 
 
-def _run_app_and_look(look: Callable[[MainWindow], None], wait_ms: int) -> int:
-    seen: list[MainWindow] = []
-
-    def inspect() -> None:
-        window = next(
-            w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
-        )
-        seen.append(window)
-        try:
-            look(window)
-        finally:
-            window.setWindowModified(False)
-            window.close()
-            QApplication.instance().quit()
-
-    QTimer.singleShot(wait_ms, inspect)
-    code = app.run_app(None)
-    assert seen, "the window never showed"
-    seen[0].deleteLater()
-    return code
-
-
 def test_the_tour_runs_on_the_first_start_only(
     qtbot: QtBot, ini: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -199,7 +168,7 @@ def test_the_tour_runs_on_the_first_start_only(
         tours.append(True)
         window.appearance.set_zoom(1.25)  # and what the first run chose comes back
 
-    assert _run_app_and_look(look, 50) == 0
+    assert run_app_and_look(None, look) == 0
     zooms: list[float] = []
 
     def look_again(window: MainWindow) -> None:
@@ -207,7 +176,7 @@ def test_the_tour_runs_on_the_first_start_only(
         zooms.append(window.appearance.zoom)
         window.appearance.set_zoom(1.0)
 
-    assert _run_app_and_look(look_again, 50) == 0
+    assert run_app_and_look(None, look_again) == 0
     assert tours == [True, False]
     assert zooms == [1.25]
     assert Settings.at(ini).tour_shown

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, QSize, QTimer
+from gui_helpers import run_app_and_look
+from PySide6.QtCore import QSettings, QSize
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -23,28 +23,6 @@ def settings_in(tmp_path: Path) -> Path:
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path))
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
     return tmp_path
-
-
-def run_app_and_look(path: str | None, look: Callable[[MainWindow], None]) -> int:
-    """Run ``run_app(path)``; once its window is up, ``look(window)`` and close it."""
-    seen: list[MainWindow] = []
-
-    def inspect() -> None:
-        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
-        window = next(w for w in windows if w.isVisible())
-        seen.append(window)
-        try:
-            look(window)
-        finally:
-            window.setWindowModified(False)
-            window.close()
-            QApplication.instance().quit()
-
-    QTimer.singleShot(50, inspect)
-    code = app.run_app(path)
-    assert seen, "the window never showed"
-    seen[0].deleteLater()
-    return code
 
 
 def test_run_app_opens_the_default_example(

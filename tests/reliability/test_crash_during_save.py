@@ -16,24 +16,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 from crash_helpers import Child, temp_leftovers
+from lesson_files import lesson_copy
 from pytestqt.qtbot import QtBot
 
 from bpsim.gui import MainWindow
-from bpsim.lessons.examples import find_example
 from bpsim.lessons.files import save_trainer, trainer_from_lesson_file
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX"),
 ]
-
-
-def lesson_copy(tmp_path: Path, name: str = "xor") -> Path:
-    example = find_example(name)
-    assert example is not None
-    target = tmp_path / f"{name}.bpsim"
-    target.write_bytes(example.path.read_bytes())
-    return target
 
 
 def test_killed_at_random_moments_of_a_save_loop(tmp_path: Path) -> None:

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from crash_child import digest
 from crash_helpers import Child, temp_leftovers
+from lesson_files import lesson_copy
 from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
 from bpsim.gui import MainWindow
-from bpsim.lessons.examples import find_example
 from bpsim.lessons.files import trainer_from_lesson_file
 
 pytestmark = [
@@ -35,14 +35,6 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "recovery"
     monkeypatch.setenv("BPSIM_RECOVERY_DIR", str(path))
     return path
-
-
-def lesson_copy(tmp_path: Path) -> Path:
-    example = find_example("xor")
-    assert example is not None
-    target = tmp_path / "xor.bpsim"
-    target.write_bytes(example.path.read_bytes())
-    return target
 
 
 def crash(lesson: Path, folder: Path, *extra: str) -> tuple[int, str]:

@@ -20,13 +20,11 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -35,6 +33,7 @@ from PySide6.QtWidgets import (
 from bpsim.core.rules import learning_rate_problem
 from bpsim.core.spec import OptimizerSpec
 from bpsim.gui.state.session import Session
+from bpsim.gui.widgets.controls import check_box, push_button
 from bpsim.gui.widgets.training_controls import OPTIMIZER_TITLES, learning_rate_text
 from bpsim.teaching.compare import ComparisonRun
 from bpsim.text import fmt, parse_number
@@ -115,15 +114,20 @@ class CompareRuns(QWidget):
         self.steps.setSuffix(" steps")
         self.steps.setToolTip("How many steps each run takes")
         row.addWidget(self.steps)
-        self.train_button = QPushButton("Train both")
-        self.train_button.setObjectName("compare_train")
-        self.train_button.setToolTip("Train both runs from the same start and overlay their loss")
-        self.train_button.clicked.connect(self.toggle)
+        self.train_button = push_button(
+            "Train both",
+            "compare_train",
+            "Train both runs from the same start and overlay their loss",
+            self.toggle,
+        )
         row.addWidget(self.train_button)
-        self.log_box = QCheckBox("Log scale")
-        self.log_box.setObjectName("compare_log_scale")
-        self.log_box.setChecked(True)
-        self.log_box.toggled.connect(self._set_log)
+        self.log_box = check_box(
+            "Log scale",
+            "compare_log_scale",
+            "Plot the loss on a log scale, so late small gains stay visible",
+            self._set_log,
+            checked=True,
+        )
         row.addWidget(self.log_box)
         row.addStretch(1)
         layout.addLayout(row)

@@ -18,7 +18,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
 
 from bpsim.core.rules import learning_rate_problem
 from bpsim.core.spec import OptimizerSpec
@@ -29,6 +29,7 @@ from bpsim.gui.style.plot_style import (
     image_rect,
     magnitude_map,
 )
+from bpsim.gui.widgets.controls import check_box, push_button
 from bpsim.teaching.descent import FUNCTIONS, Descent, DescentPath, Function, get_function
 from bpsim.text import fmt, parse_number
 
@@ -129,30 +130,20 @@ class DescentView(PlotPanel):
             self.optimizer_box.addItem(label)
         self.optimizer_box.currentIndexChanged.connect(lambda _: self.reset())
         row.addWidget(self.optimizer_box)
-        self.compare_box = QCheckBox("Compare")
-        self.compare_box.setObjectName("descent_compare")
-        self.compare_box.setToolTip(
+        self.compare_box = check_box(
+            "Compare",
+            "descent_compare",
             "Plain gradient descent, momentum and Adam from the same start with the same "
-            "learning rate"
+            "learning rate",
+            lambda _: self.reset(),
         )
-        self.compare_box.toggled.connect(lambda _: self.reset())
-        row.addWidget(self.compare_box)
-        self.step_button = QPushButton("Step")
-        self.step_button.setObjectName("descent_step")
-        self.step_button.setToolTip("One step down the slope")
-        self.step_button.clicked.connect(self.step)
-        row.addWidget(self.step_button)
-        self.run_button = QPushButton("Run")
-        self.run_button.setObjectName("descent_run")
-        self.run_button.setCheckable(True)
-        self.run_button.setToolTip("Keep stepping (press again to pause)")
-        self.run_button.toggled.connect(self._run_toggled)
-        row.addWidget(self.run_button)
-        self.reset_button = QPushButton("Reset")
-        self.reset_button.setObjectName("descent_reset")
-        self.reset_button.setToolTip("Back to the start")
-        self.reset_button.clicked.connect(self.reset)
-        row.addWidget(self.reset_button)
+        self.step_button = push_button("Step", "descent_step", "One step down the slope", self.step)
+        self.run_button = push_button(
+            "Run", "descent_run", "Keep stepping (press again to pause)", toggled=self._run_toggled
+        )
+        self.reset_button = push_button("Reset", "descent_reset", "Back to the start", self.reset)
+        for widget in (self.compare_box, self.step_button, self.run_button, self.reset_button):
+            row.addWidget(widget)
         row.addStretch(1)
 
         self.status = QLabel()

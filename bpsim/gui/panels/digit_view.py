@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -36,6 +35,7 @@ from bpsim.gui.style.plot_style import (
     data_problem,
     diverging_map,
 )
+from bpsim.gui.widgets.controls import push_button
 from bpsim.teaching.images import as_image, image_shape
 
 INPUT_SIDE = 120  # px: the input image at its smallest, above the 96 px a projector needs
@@ -76,14 +76,18 @@ class DigitView(QWidget):
         self.title.setObjectName("digit_view_title")
         self.title.setWordWrap(True)
         self.title.setStyleSheet(f"color: {AXIS_COLOR}; font-weight: bold;")
-        self.previous_button = QPushButton("◀ Previous")
-        self.previous_button.setObjectName("digit_previous")
-        self.previous_button.setToolTip("Use the previous sample in the next forward pass")
-        self.next_button = QPushButton("Next ▶")
-        self.next_button.setObjectName("digit_next")
-        self.next_button.setToolTip("Use the next sample in the next forward pass")
-        self.previous_button.clicked.connect(lambda: self._pick(-1))
-        self.next_button.clicked.connect(lambda: self._pick(+1))
+        self.previous_button = push_button(
+            "◀ Previous",
+            "digit_previous",
+            "Use the previous sample in the next forward pass",
+            lambda: self._pick(-1),
+        )
+        self.next_button = push_button(
+            "Next ▶",
+            "digit_next",
+            "Use the next sample in the next forward pass",
+            lambda: self._pick(+1),
+        )
 
         self.input_widget, self._input_view, self.input_item = _image_widget(
             "input_image", INPUT_SIDE

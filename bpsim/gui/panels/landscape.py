@@ -17,11 +17,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QLabel,
-    QPushButton,
     QSpinBox,
     QWidget,
 )
@@ -29,6 +27,7 @@ from PySide6.QtWidgets import (
 from bpsim.core.network import Network
 from bpsim.gui.state.session import ParameterKey, Session
 from bpsim.gui.style.plot_style import PlotPanel, data_problem, image_rect, magnitude_map
+from bpsim.gui.widgets.controls import check_box, push_button
 from bpsim.teaching.landscape import (
     Landscape,
     LandscapeComputation,
@@ -179,32 +178,34 @@ class LandscapeView(PlotPanel):
         self.resolution.setToolTip("Grid points per axis: more is finer and slower")
         self.resolution.editingFinished.connect(self.recompute)
         row.addWidget(self.resolution)
-        self.log_box = QCheckBox("Log colours")
-        self.log_box.setObjectName("landscape_log")
-        self.log_box.setToolTip("Colour by log10 of the loss: shows the shape near the bottom")
-        self.log_box.toggled.connect(lambda _: self._draw())
-        row.addWidget(self.log_box)
-        self.follow_box = QCheckBox("Follow selection")
-        self.follow_box.setObjectName("landscape_follow")
-        self.follow_box.setChecked(True)
-        self.follow_box.setToolTip(
+        self.log_box = check_box(
+            "Log colours",
+            "landscape_log",
+            "Colour by log10 of the loss: shows the shape near the bottom",
+            lambda _: self._draw(),
+        )
+        self.follow_box = check_box(
+            "Follow selection",
+            "landscape_follow",
             "Selecting a weight or bias in the table or the network makes it θ₁ (and the "
-            "previous θ₁ becomes θ₂)"
+            "previous θ₁ becomes θ₂)",
+            checked=True,
         )
-        row.addWidget(self.follow_box)
-        self.live_box = QCheckBox("Live")
-        self.live_box.setObjectName("landscape_live")
-        self.live_box.setChecked(True)
-        self.live_box.setToolTip(
+        self.live_box = check_box(
+            "Live",
+            "landscape_live",
             "Recompute as training changes the other parameters (slower networks "
-            "recompute less often); off: press Recompute"
+            "recompute less often); off: press Recompute",
+            checked=True,
         )
-        row.addWidget(self.live_box)
-        self.recompute_button = QPushButton("Recompute")
-        self.recompute_button.setObjectName("landscape_recompute")
-        self.recompute_button.setToolTip("Compute the landscape again around the current values")
-        self.recompute_button.clicked.connect(self.recompute)
-        row.addWidget(self.recompute_button)
+        self.recompute_button = push_button(
+            "Recompute",
+            "landscape_recompute",
+            "Compute the landscape again around the current values",
+            self.recompute,
+        )
+        for widget in (self.log_box, self.follow_box, self.live_box, self.recompute_button):
+            row.addWidget(widget)
         row.addStretch(1)
 
         self.image = pg.ImageItem(axisOrder="row-major")

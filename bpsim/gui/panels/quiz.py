@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
 from bpsim.core.trainer import Phase, Trainer
 from bpsim.gui.state.session import Session
 from bpsim.gui.style.appearance import Appearance
+from bpsim.gui.widgets.controls import push_button
 from bpsim.teaching.explain import Names, names_for
 from bpsim.teaching.formulas import (
     LIGHT,
@@ -441,15 +441,16 @@ class QuizPanel(QWidget):
         self.guess.setToolTip("Type your guess and press Enter; the phase then runs")
         self.guess.returnPressed.connect(self.check)
         row.addWidget(self.guess, 1)
-        self.check_button = QPushButton("Check")
-        self.check_button.setObjectName("quiz_check")
-        self.check_button.setToolTip("Compare your guess with the true value (Enter)")
-        self.check_button.clicked.connect(self.check)
+        self.check_button = push_button(
+            "Check", "quiz_check", "Compare your guess with the true value (Enter)", self.check
+        )
         row.addWidget(self.check_button)
-        self.reveal_button = QPushButton("Reveal")
-        self.reveal_button.setObjectName("quiz_reveal")
-        self.reveal_button.setToolTip("Run the phase and show the value without guessing")
-        self.reveal_button.clicked.connect(self.reveal)
+        self.reveal_button = push_button(
+            "Reveal",
+            "quiz_reveal",
+            "Run the phase and show the value without guessing",
+            self.reveal,
+        )
         row.addWidget(self.reveal_button)
         layout.addLayout(row)
         self.result = QLabel()

@@ -33,13 +33,14 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMessageBox,
-    QPushButton,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
+from bpsim.gui.host import STEP_ACTIONS
 from bpsim.gui.style.appearance import make_action
+from bpsim.gui.widgets.controls import push_button
 from bpsim.resources import resource
 
 if TYPE_CHECKING:
@@ -49,15 +50,7 @@ ICON_PATH = resource("icons", "bpsim.svg")
 USER_GUIDE = resource("help", "user-guide.md")  # shipped in the wheel with its pictures
 #: Keys the Quick help lists, in lesson order.
 KEY_TABLE: tuple[str, ...] = (
-    "forward",
-    "forward_layer",
-    "backward",
-    "backward_layer",
-    "update",
-    "step",
-    "epoch",
-    "run",
-    "reset",
+    *STEP_ACTIONS,
     "undo",
     "redo",
     "presentation",
@@ -179,19 +172,20 @@ class Tour(QObject):
         self.text.setTextFormat(Qt.TextFormat.RichText)
         self.counter = QLabel(self.callout)
         self.counter.setObjectName("tour_counter")
-        self.back_button = QPushButton("Back", self.callout)
-        self.back_button.setObjectName("tour_back")
-        self.back_button.setToolTip("The previous panel of the tour")
-        self.next_button = QPushButton("Next", self.callout)
-        self.next_button.setObjectName("tour_next")
-        self.next_button.setToolTip("The next panel of the tour")
+        self.back_button = push_button(
+            "Back", "tour_back", "The previous panel of the tour", self.back, parent=self.callout
+        )
+        self.next_button = push_button(
+            "Next", "tour_next", "The next panel of the tour", self.next, parent=self.callout
+        )
         self.next_button.setDefault(True)
-        self.close_button = QPushButton("Close", self.callout)
-        self.close_button.setObjectName("tour_close")
-        self.close_button.setToolTip("End the tour (Esc); Help ▸ Tour shows it again")
-        self.back_button.clicked.connect(self.back)
-        self.next_button.clicked.connect(self.next)
-        self.close_button.clicked.connect(self.close)
+        self.close_button = push_button(
+            "Close",
+            "tour_close",
+            "End the tour (Esc); Help ▸ Tour shows it again",
+            self.close,
+            parent=self.callout,
+        )
         buttons = QHBoxLayout()
         buttons.addWidget(self.counter)
         buttons.addStretch(1)

@@ -27,18 +27,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QStyle, QWidget
 
-#: Actions that drive training, in toolbar and Train-menu order.
-STEP_ACTIONS: tuple[str, ...] = (
-    "forward",
-    "forward_layer",
-    "backward",
-    "backward_layer",
-    "update",
-    "step",
-    "epoch",
-    "run",
-    "reset",
-)
+# The step actions are named in the host, below the services that list them; the window
+# imports them from here, with the actions they name.
+from bpsim.gui.host import STEP_ACTIONS as STEP_ACTIONS
 
 
 @dataclass(frozen=True)

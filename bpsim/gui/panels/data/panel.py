@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPushButton,
     QSizePolicy,
     QSpinBox,
     QTableView,
@@ -49,6 +48,7 @@ from bpsim.gui.style.plot_style import (
     diverging_map,
     text_scale,
 )
+from bpsim.gui.widgets.controls import push_button
 from bpsim.teaching.metrics import target_classes, task_of
 from bpsim.text import fmt
 
@@ -535,12 +535,13 @@ class DataPanel(QWidget):
         self.summary.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
         self.buttons = QHBoxLayout()
         self.buttons.setSpacing(6)
-        self.use_button = QPushButton("Use next")
-        self.use_button.setObjectName("data_use_next")
-        self.use_button.setToolTip(
-            "Make the selected sample the one the next forward pass uses (like the Next sample box)"
+        self.use_button = push_button(
+            "Use next",
+            "data_use_next",
+            "Make the selected sample the one the next forward pass uses "
+            "(like the Next sample box)",
+            self.use_selected,
         )
-        self.use_button.clicked.connect(self.use_selected)
         self.buttons.addWidget(self.use_button)
 
         self.model = DataTableModel(session, controller, self)
