@@ -1,0 +1,203 @@
+"""Hostile input in the window (issue 16): it refuses what the command line refuses, with
+the same message as a plain-text banner, and keeps the open lesson; every save and
+autosave writes a file that loads; a file another program changed is not overwritten
+without asking; long work runs off the GUI thread with progress and Cancel."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from bpsim.cli.main import main as cli_main
+from bpsim.gui import MainWindow
+from bpsim.lessons.examples import find_example
+from bpsim.lessons.files import trainer_from_lesson_file
+
+TIMEOUT = 10000
+
+
+@pytest.fixture
+def make_window(qtbot: QtBot):
+    def make(path: str | Path | None = None) -> MainWindow:
+        win = MainWindow(path)
+        qtbot.addWidget(win, before_close_func=lambda w: w.setWindowModified(False))
+        win.show()
+        return win
+
+    return make
+
+
+def xor_text(example_name: str = "xor", **changes: object) -> str:
+    example = find_example(example_name)
+    assert example is not None
+    data = json.loads(example.path.read_text(encoding="utf-8"))
+    data.update(changes)
+    return json.dumps(data)
+
+
+def wide_digits(hidden: int = 15000) -> str:
+    """The digits lesson as 64-HIDDEN-10: about 1.1 million parameters from a small file."""
+    data = json.loads(xor_text("digits"))
+    first, *_, last = data["layers"]
+    data["layers"] = [first, {"size": hidden, "activation": "sigmoid"}, last]
+    data.pop("parameters", None)
+    return json.dumps(data)
+
+
+def cli_error(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """The command line's one-line refusal, without its ``error: `` prefix."""
+    assert cli_main(list(args)) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "\n" not in err
+    return err.removeprefix("error: ")
+
+
+def lesson_state(window: MainWindow) -> tuple[str | None, bytes]:
+    trainer = window.session.trainer
+    return trainer.lesson.name, trainer.network.flat.tobytes()
+
+
+# -- refusals: the command line's message, at once, the lesson kept ---------------------
+
+
+def test_a_fifo_is_refused_at_once_with_the_cli_message(
+    make_window, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "pipe.bpsim"
+    os.mkfifo(fifo)
+    window = make_window()
+    window.session.step()
+    before = lesson_state(window)
+    assert not window.open(fifo)  # returns: a FIFO is never opened for reading
+    assert window.problem_text() == cli_error(capsys, "check", str(fifo))
+    assert "FIFO" in window.problem_text() and str(fifo) in window.problem_text()
+    assert lesson_state(window) == before
+
+
+def test_a_lesson_too_big_for_the_machine_is_refused_naming_the_key(
+    make_window, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    monkeypatch.setenv("BPSIM_MEMORY_AVAILABLE", str(64 * 2**20))  # a small machine
+    big = tmp_path / "big.bpsim"
+    big.write_text(wide_digits(), encoding="utf-8")
+    window = make_window()
+    before = lesson_state(window)
+    assert not window.open(big)
+    assert window.problem_text() == cli_error(capsys, "check", str(big))
+    assert "15,000 neurons" in window.problem_text() and "memory" in window.problem_text()
+    assert lesson_state(window) == before
+
+
+def test_a_file_name_with_control_characters_stays_one_line(make_window, tmp_path) -> None:
+    window = make_window()
+    assert not window.open(tmp_path / "a\nb\x1b[2J.bpsim")
+    text = window.problem_text()
+    assert "\n" not in text and "\x1b" not in text and "a\\nb\\x1b[2J.bpsim" in text
+
+
+def test_html_from_a_file_shows_as_plain_text(make_window, tmp_path: Path) -> None:
+    name = '<b>x</b><img src="file:///etc/passwd">'
+    bad = tmp_path / "html.bpsim"
+    bad.write_text(xor_text(name=name, loss="<i>nope</i>"), encoding="utf-8")
+    window = make_window()
+    assert not window.open(bad)
+    label = window.banner.label
+    assert label.textFormat() == Qt.TextFormat.PlainText
+    assert "<i>nope</i>" in label.text()
+    window.banner.show_message(f"Could not use {name}")
+    assert label.textFormat() == Qt.TextFormat.PlainText and name in label.text()
+
+
+def test_a_built_in_lessons_name_opens_it_unsaved(make_window) -> None:
+    window = make_window("xor")
+    example = find_example("xor")
+    assert example is not None
+    assert window.session.trainer.lesson.name == trainer_from_lesson_file(example.path).lesson.name
+    assert window.session.path is None and window.problem_text() == ""  # never the bundled file
+    other = make_window()
+    assert other.open("and") and other.session.path is None
+    assert "AND" in (other.session.trainer.lesson.name or "")
+
+
+# -- saving: always something that loads, never over another program's changes -----------
+
+
+def adam_lesson(tmp_path: Path) -> Path:
+    path = tmp_path / "adam.bpsim"
+    path.write_text(xor_text(optimizer={"name": "adam", "learning_rate": 0.01}), encoding="utf-8")
+    return path
+
+
+def overflow_adam(window: MainWindow) -> None:
+    """Three steps of Adam, then its exp_avg_sq overflows (as a gradient of 1e160 would)."""
+    for _ in range(3):
+        window.session.step()
+    window.session.trainer.optimizer.buffers()["exp_avg_sq"][0][0, 0] = math.inf
+
+
+def test_save_after_the_optimizer_state_overflowed_writes_a_file_that_loads(
+    make_window, tmp_path: Path
+) -> None:
+    window = make_window(adam_lesson(tmp_path))
+    overflow_adam(window)
+    flat = window.session.trainer.network.flat.copy()
+    out = tmp_path / "out.bpsim"
+    assert window.save(out)
+    assert window.banner.kind == "warning"
+    text = window.problem_text()
+    assert text.startswith("Saved out.bpsim without the optimizer's state")
+    assert "exp_avg_sq" in text
+    again = trainer_from_lesson_file(out)
+    assert np.array_equal(again.network.flat, flat) and again.step_count == 3
+    assert not window.isWindowModified()
+
+
+def test_the_recovery_autosave_also_writes_a_file_that_loads(
+    qtbot: QtBot, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("BPSIM_RECOVERY_DIR", str(tmp_path / "recovery"))
+    window = MainWindow(adam_lesson(tmp_path), recovery=True)
+    qtbot.addWidget(window, before_close_func=lambda w: w.setWindowModified(False))
+    overflow_adam(window)
+    assert window.recovery is not None
+    assert window.recovery.autosave(wait=True)
+    saved = window.recovery.files.lesson
+    assert trainer_from_lesson_file(saved).step_count == 3
+
+
+def test_a_file_changed_by_another_program_is_not_overwritten_without_asking(
+    qtbot: QtBot, make_window, tmp_path: Path
+) -> None:
+    path = tmp_path / "mine.bpsim"
+    path.write_text(xor_text(name="mine"), encoding="utf-8")
+    window = make_window(path)
+    window.session.step()
+    theirs = xor_text(name="theirs, written by another program")
+    path.write_text(theirs, encoding="utf-8")
+    assert not window.save()  # from a test: no dialog, a question in the banner
+    assert path.read_text(encoding="utf-8") == theirs
+    assert "changed by another program" in window.problem_text()
+    assert window.isWindowModified()
+    anyway, revert = window.banner.answer_buttons()
+    assert (anyway.objectName(), revert.objectName()) == (
+        "message_banner_save_anyway",
+        "message_banner_reload_from_disk",
+    )
+    anyway.click()
+    assert trainer_from_lesson_file(path).lesson.name == "mine"
+    assert not window.isWindowModified()
+    # once saved here, saving again needs no question; a change after that does
+    window.session.step()
+    assert window.save()
+    path.write_text(theirs, encoding="utf-8")
+    window.session.step()
+    assert not window.save()
+    assert window.save(overwrite=True)
+    assert trainer_from_lesson_file(path).step_count == 3
