@@ -12,13 +12,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from bpsim.cli.main import main as cli_main
+from bpsim.core.gradcheck import numeric_gradient, plan_check
 from bpsim.gui import MainWindow
+from bpsim.gui.panels.parameters.gradcheck_task import SampledCheck
+from bpsim.gui.panels.parameters.table import ParameterTable
+from bpsim.gui.state.controller import Controller
 from bpsim.lessons.examples import find_example
-from bpsim.lessons.files import trainer_from_lesson_file
+from bpsim.lessons.files import trainer_from_lesson_file, trainer_from_text
 
 TIMEOUT = 10000
 
@@ -201,3 +206,68 @@ def test_a_file_changed_by_another_program_is_not_overwritten_without_asking(
     assert not window.save()
     assert window.save(overwrite=True)
     assert trainer_from_lesson_file(path).step_count == 3
+
+
+# -- long work off the GUI thread --------------------------------------------------------
+
+
+def test_ctrl_g_on_a_big_network_checks_in_the_background(
+    qtbot: QtBot, make_window, tmp_path: Path
+) -> None:
+    path = tmp_path / "wide.bpsim"
+    path.write_text(wide_digits(3000), encoding="utf-8")
+    window = make_window(path)
+    flat = window.session.trainer.network.flat.copy()
+    table = window.parameter_table
+    said: list[str] = []
+    table.gradientsChecked.connect(said.append)
+    window.action("check_gradients").trigger()  # Ctrl+G: returns at once
+    task = table.gradient_checks.task
+    assert task is not None and task.running()
+    answered: list[bool] = []
+    with qtbot.waitSignal(window.phaseFinished, timeout=TIMEOUT):  # the loop goes on
+        QTimer.singleShot(0, lambda: (answered.append(task.running()), window.session.forward()))
+    assert answered == [True]  # a queued call ran while the check was running
+    qtbot.waitUntil(lambda: bool(said), timeout=60000)
+    (text,) = said
+    # a forward pass changes no weight: the check still holds and is shown
+    assert "parameters chosen at random (seed 0" in text and "✓ passed" in text
+    model = table.parameter_model
+    assert model.check_columns_shown()
+    check = model.gradient_check()
+    assert isinstance(check, SampledCheck) and 20 <= check.checked < check.total
+    assert np.array_equal(window.session.trainer.network.flat, flat)
+    # the numbers bpsim check gives (the count depends on the machine's pace)
+    trainer = window.session.trainer
+    rows = trainer.next_batch()
+    x, t = trainer.inputs[rows], trainer.targets[rows]
+    checked = [np.flatnonzero(np.isfinite(a.reshape(-1))) for a in check.numeric]
+    assert sum(map(len, checked)) == check.checked
+    for n, positions in enumerate(checked):
+        for position in positions[:3]:
+            expected = numeric_gradient(trainer.network, n, int(position), x, t)
+            assert check.numeric[n].reshape(-1)[position] == expected
+    assert "not among the parameters" in table.parameter_model._check_tooltip(0, 0, "w")
+    assert check.checked < plan_check(trainer.network, x, t).total
+
+
+def test_cancel_stops_the_check_and_changes_nothing(qtbot: QtBot, make_session) -> None:
+    session = make_session("digits")
+    trainer = trainer_from_text(wide_digits())  # 1.1 million parameters
+    session.replace_trainer(trainer, None)
+    table = ParameterTable(session, Controller(session))
+    qtbot.addWidget(table)
+    before = trainer.network.flat.tobytes(), trainer.export_state()
+    assert table.check_gradients() is False  # not done yet: in the background
+    task = table.gradient_checks.task
+    assert task is not None and task.running()
+    with qtbot.waitSignal(task.progressed, timeout=TIMEOUT):
+        pass
+    said: list[str] = []
+    table.gradientsChecked.connect(said.append)
+    with qtbot.waitSignal(task.cancelled, timeout=TIMEOUT):
+        task.dialog.findChild(QPushButton).click()  # the dialog's Cancel button
+    assert len(said) == 1 and "cancelled after" in said[0] and "nothing changed" in said[0]
+    assert not task.running() and not task.dialog.isVisible()
+    assert (trainer.network.flat.tobytes(), trainer.export_state()) == before
+    assert table.parameter_model.gradient_check() is None
