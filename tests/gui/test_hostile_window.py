@@ -18,7 +18,10 @@ from pytestqt.qtbot import QtBot
 
 from bpsim.cli.main import main as cli_main
 from bpsim.core.gradcheck import numeric_gradient, plan_check
+from bpsim.datasets import DatasetError, load_csv
 from bpsim.gui import MainWindow
+from bpsim.gui.dialogs.csv_import import CsvImportDialog
+from bpsim.gui.dialogs.idx_import import IdxImportDialog
 from bpsim.gui.panels.parameters.gradcheck_task import SampledCheck
 from bpsim.gui.panels.parameters.table import ParameterTable
 from bpsim.gui.state.controller import Controller
@@ -271,3 +274,36 @@ def test_cancel_stops_the_check_and_changes_nothing(qtbot: QtBot, make_session) 
     assert not task.running() and not task.dialog.isVisible()
     assert (trainer.network.flat.tobytes(), trainer.export_state()) == before
     assert table.parameter_model.gradient_check() is None
+
+
+# -- the data dialogs -------------------------------------------------------------------
+
+
+def test_the_csv_dialog_refuses_a_fifo_at_once_as_load_csv_does(
+    qtbot: QtBot, make_session, tmp_path: Path
+) -> None:
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    session = make_session("xor")
+    dialog = CsvImportDialog(session, Controller(session))
+    qtbot.addWidget(dialog)
+    inputs = session.trainer.inputs.copy()
+    assert not dialog.set_path(fifo)  # returns: the FIFO is never opened for reading
+    with pytest.raises(DatasetError) as refused:
+        load_csv(fifo, inputs=[0], targets=[1])
+    assert dialog.problem_text() == str(refused.value)
+    assert "FIFO" in dialog.status.text() and not dialog.use_button.isEnabled()
+    assert dialog.status.textFormat() == Qt.TextFormat.PlainText
+    assert np.array_equal(session.trainer.inputs, inputs)
+
+
+def test_the_idx_dialog_refuses_a_fifo_at_once(qtbot: QtBot, make_session, tmp_path) -> None:
+    fifo = tmp_path / "images-idx3-ubyte"
+    os.mkfifo(fifo)
+    session = make_session("digits")
+    dialog = IdxImportDialog(session, Controller(session))
+    qtbot.addWidget(dialog)
+    dialog.set_paths(fifo, fifo)
+    assert "FIFO" in dialog.problem_text() and str(fifo) in dialog.problem_text()
+    assert not dialog.apply() and not dialog.new_lesson()
+    assert session.trainer.inputs.shape == (1797, 64)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from bpsim.core.spec import Dataset
+from bpsim.fileformat.errors import escape
 from bpsim.gui.state.controller import Controller
 from bpsim.gui.state.session import Session
 from bpsim.lessons.dataset_edit import fit_problem
@@ -64,6 +65,7 @@ class DataDialog(QDialog):
         self.status = QLabel()
         self.status.setObjectName(f"{name}_status")
         self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # messages quote files
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.buttons = QDialogButtonBox()
         self.use_button = QPushButton("Use these data")
@@ -95,6 +97,7 @@ class DataDialog(QDialog):
         return self._problem
 
     def show_problem(self, text: str) -> None:
+        text = escape(text)  # one line, whatever a file name holds
         self._problem = text
         self.status.setStyleSheet(PROBLEM_STYLE)
         self.status.setText(text)
