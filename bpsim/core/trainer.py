@@ -210,13 +210,15 @@ class Trainer:
             order = self.epoch_order(self.epoch)
             size = self.batch_size
             self._batch_cache = [order[i : i + size] for i in range(0, len(order), size)]
-            # Consecutive rows can be read in place instead of copied into the trace.
+            # Consecutive rows can be read in place instead of copied into the trace
+            # (found for all batches at once: millions of one-row batches take a second).
+            steps = np.concatenate([[0], np.cumsum(np.diff(order) == 1)])
+            starts = np.arange(0, len(order), size)
+            ends = np.minimum(starts + size, len(order)) - 1
+            runs = np.flatnonzero(steps[ends] - steps[starts] == ends - starts)
             self._batch_slices = {
-                id(rows): slice(int(rows[0]), int(rows[-1]) + 1)
-                for rows in self._batch_cache
-                if len(rows)
-                and int(rows[-1]) - int(rows[0]) == len(rows) - 1
-                and np.all(np.diff(rows) == 1)
+                id(self._batch_cache[b]): slice(int(order[starts[b]]), int(order[ends[b]]) + 1)
+                for b in runs.tolist()
             }
             self._batch_cache_key = key
         return self._batch_cache

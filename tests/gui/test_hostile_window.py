@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from bpsim.datasets import DatasetError, load_csv
 from bpsim.gui import MainWindow
 from bpsim.gui.dialogs.csv_import import CsvImportDialog
 from bpsim.gui.dialogs.idx_import import IdxImportDialog
+from bpsim.gui.dialogs.new_dataset import NewDatasetDialog
 from bpsim.gui.panels.parameters.gradcheck_task import SampledCheck
 from bpsim.gui.panels.parameters.table import ParameterTable
 from bpsim.gui.state.controller import Controller
@@ -307,3 +309,59 @@ def test_the_idx_dialog_refuses_a_fifo_at_once(qtbot: QtBot, make_session, tmp_p
     assert "FIFO" in dialog.problem_text() and str(fifo) in dialog.problem_text()
     assert not dialog.apply() and not dialog.new_lesson()
     assert session.trainer.inputs.shape == (1797, 64)
+
+
+def test_new_data_set_use_at_a_large_size_makes_it_off_the_gui_thread(
+    qtbot: QtBot, make_session, monkeypatch
+) -> None:
+    from bpsim.gui.dialogs import new_dataset
+
+    session = make_session("xor")
+    controller = Controller(session)
+    dialog = NewDatasetDialog(session, controller)
+    qtbot.addWidget(dialog)
+    dialog.set_dataset("moons")
+    dialog.set_option("size", 200_000)
+    # the work waits until the GUI thread has run a queued call: it cannot finish first
+    gui_ran = threading.Event()
+    made_on: list[bool] = []
+    real = new_dataset.load_builtin
+
+    def slow_load(name: str, options: dict[str, object]) -> object:
+        made_on.append(threading.current_thread() is threading.main_thread())
+        assert gui_ran.wait(TIMEOUT / 1000)
+        return real(name, options)
+
+    monkeypatch.setattr(new_dataset, "load_builtin", slow_load)
+    with qtbot.waitSignal(dialog.applied, timeout=TIMEOUT):
+        assert dialog.apply() is False  # not yet: in the background
+        task = dialog.task
+        assert task is not None and task.running() and not dialog.use_button.isEnabled()
+        QTimer.singleShot(0, gui_ran.set)
+    assert made_on == [False]
+    assert session.trainer.inputs.shape == (200_000, 2)
+    assert controller.undo_stack.undoText() == "Data set moons"
+
+
+def test_the_progress_dialog_cancels_a_big_data_set(qtbot: QtBot, make_session, monkeypatch):
+    from bpsim.gui.dialogs import new_dataset
+
+    session = make_session("xor")
+    dialog = NewDatasetDialog(session, Controller(session))
+    qtbot.addWidget(dialog)
+    dialog.set_dataset("moons")
+    dialog.set_option("size", 200_000)
+    release = threading.Event()
+    real = new_dataset.load_builtin
+    monkeypatch.setattr(
+        new_dataset, "load_builtin", lambda n, o: (release.wait(TIMEOUT / 1000), real(n, o))[1]
+    )
+    inputs = session.trainer.inputs
+    dialog.apply()
+    task = dialog.task
+    assert task is not None
+    with qtbot.waitSignal(task.cancelled, timeout=TIMEOUT):
+        task.dialog.findChild(QPushButton).click()
+        release.set()
+    assert session.trainer.inputs is inputs and "unchanged" in dialog.problem_text()
+    assert dialog.use_button.isEnabled()

@@ -117,12 +117,16 @@ class DataDialog(QDialog):
         except (DatasetError, ValueError, OSError) as error:
             self.show_problem(str(error))
             return None
+        return dataset if self.fits(dataset) else None
+
+    def fits(self, dataset: Dataset) -> bool:
+        """Whether ``dataset`` fits the network, said in the status line."""
         problem = fit_problem(dataset.inputs, dataset.targets, self.session.trainer.network)
         if problem is not None:
             self.show_problem(f"{shape_text(dataset)}: does not fit this network: {problem}.")
-            return None
+            return False
         self.show_fine(f"{shape_text(dataset)}: fits this network.")
-        return dataset
+        return True
 
     def apply(self) -> bool:
         """Replace the lesson's data set (undoably) and close; on any problem show it,
@@ -130,6 +134,10 @@ class DataDialog(QDialog):
         dataset = self.check()
         if dataset is None:
             return False
+        return self.use(dataset)
+
+    def use(self, dataset: Dataset) -> bool:
+        """Make ``dataset`` (already checked) the lesson's data, undoably, and close."""
         text = self.undo_text()
         try:
             self.controller.replace_dataset(dataset, text)

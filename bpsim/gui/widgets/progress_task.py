@@ -46,7 +46,9 @@ class _Bridge(QObject):
 class ProgressTask(QObject):
     """One run of ``work`` in the background; see the module doc.
 
-    ``dialog`` (objectName ``progress_dialog``) is window-modal over ``parent``'s window:
+    ``busy``: the work cannot say how far it is (a moving bar; Cancel throws its result
+    away). ``dialog`` (objectName ``progress_dialog``) is window-modal over ``parent``'s
+    window:
     the window keeps painting and its event loop keeps running, but a second long task
     cannot be started over the first.
     """
@@ -65,6 +67,7 @@ class ProgressTask(QObject):
         work: Callable[[Progress], Any],
         *,
         show_after_ms: int = SHOW_AFTER_MS,
+        busy: bool = False,
     ) -> None:
         super().__init__(parent)
         self._work = work
@@ -80,6 +83,8 @@ class ProgressTask(QObject):
         self.dialog.setAutoClose(False)
         self.dialog.setAutoReset(False)
         self.dialog.canceled.connect(self.cancel)
+        if busy:  # work that cannot count its steps: a moving bar, Cancel still stops it
+            self.dialog.setRange(0, 0)
         self.dialog.reset()  # hidden until start()
         self._bridge = _Bridge()
         self._bridge.progressed.connect(self._progressed)
@@ -132,7 +137,7 @@ class ProgressTask(QObject):
 
     def _progressed(self, done: int, total: int) -> None:
         self.done, self.total = done, total
-        if self._running and not self._stop.is_set():
+        if self._running and not self._stop.is_set() and self.dialog.maximum() > 0:
             self.dialog.setValue(min(STEPS, STEPS * done // max(total, 1)))
         self.progressed.emit(done, total)
 
