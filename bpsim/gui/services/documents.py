@@ -138,7 +138,8 @@ class DocumentManager(QObject):
         self._trained = False
         self._data_problem_shown: str | None = None
         # the open file as it was opened or saved
-        self._stamp = None if self.session.path is None else disk_stamp(self.session.path)
+        path = self.session.path
+        self._stamp: Stamp | None = None if path is None else disk_stamp(path)
 
         self.actions: dict[str, QAction] = {}
         self.actions["new_empty"] = self._action(
@@ -196,7 +197,7 @@ class DocumentManager(QObject):
     def _document_replaced(self) -> None:
         self._trained = False
         path = self.session.path
-        self._stamp: Stamp | None = None if path is None else disk_stamp(path)
+        self._stamp = None if path is None else disk_stamp(path)
         if path is not None:
             self.add_recent(path)
 

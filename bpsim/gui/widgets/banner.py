@@ -107,9 +107,13 @@ class MessageBanner(QFrame):
             button = QPushButton(action.text())
             button.setObjectName(f"message_banner_{action.objectName()}")
             button.setToolTip(action.toolTip())
-            button.clicked.connect(lambda _=False, a=action: (self.hide(), a.trigger()))
+            button.clicked.connect(lambda _=False, a=action: self._answer(a))
             self.row.insertWidget(self.row.count() - 1, button, 0, Qt.AlignmentFlag.AlignVCenter)
             self._buttons.append(button)
+
+    def _answer(self, action: QAction) -> None:
+        self.hide()
+        action.trigger()
 
     def answer_buttons(self) -> list[QPushButton]:
         """The buttons of the question on show (for tests: ``buttons[0].click()``)."""
