@@ -203,6 +203,8 @@ def test_a_file_changed_by_another_program_is_not_overwritten_without_asking(
     anyway.click()
     assert trainer_from_lesson_file(path).lesson.name == "mine"
     assert not window.isWindowModified()
+    window.show_problem("another message")
+    assert window.banner.answer_buttons() == [] and not anyway.isVisible()
     # once saved here, saving again needs no question; a change after that does
     window.session.step()
     assert window.save()

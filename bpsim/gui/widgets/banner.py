@@ -101,6 +101,7 @@ class MessageBanner(QFrame):
     def _set_answers(self, answers: Sequence[QAction]) -> None:
         for button in self._buttons:
             self.row.removeWidget(button)
+            button.hide()  # now: deleteLater waits for the event loop
             button.deleteLater()
         self._buttons = []
         for action in answers:

@@ -152,8 +152,12 @@ class GradientCheckRunner:
         task = ProgressTask(
             self.parent,
             "Checking gradients",
-            f"Comparing backpropagation with finite differences on {plan.count:,} of "
-            f"{plan.total:,} parameters…",
+            "Comparing backpropagation with finite differences on "
+            + (
+                f"{plan.count:,} of {plan.total:,} parameters, chosen at random…"
+                if plan.sampled
+                else f"all {plan.total:,} parameters…"
+            ),
             lambda progress: run_check(network, inputs, targets, plan, progress),
         )
         task.succeeded.connect(finished)
