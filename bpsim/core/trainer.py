@@ -210,15 +210,13 @@ class Trainer:
             order = self.epoch_order(self.epoch)
             size = self.batch_size
             self._batch_cache = [order[i : i + size] for i in range(0, len(order), size)]
-            # Consecutive rows can be read in place instead of copied into the trace
-            # (found for all batches at once: millions of one-row batches take a second).
+            # Consecutive rows are read in place, not copied (all batches found at once).
             steps = np.concatenate([[0], np.cumsum(np.diff(order) == 1)])
-            starts = np.arange(0, len(order), size)
-            ends = np.minimum(starts + size, len(order)) - 1
-            runs = np.flatnonzero(steps[ends] - steps[starts] == ends - starts)
+            first = np.arange(0, len(order), size)
+            last = np.minimum(first + size, len(order)) - 1
             self._batch_slices = {
-                id(self._batch_cache[b]): slice(int(order[starts[b]]), int(order[ends[b]]) + 1)
-                for b in runs.tolist()
+                id(self._batch_cache[b]): slice(int(order[first[b]]), int(order[last[b]]) + 1)
+                for b in np.flatnonzero(steps[last] - steps[first] == last - first).tolist()
             }
             self._batch_cache_key = key
         return self._batch_cache
