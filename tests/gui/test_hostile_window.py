@@ -105,6 +105,20 @@ def test_a_lesson_too_big_for_the_machine_is_refused_naming_the_key(
     assert lesson_state(window) == before
 
 
+def test_a_lesson_of_a_hundred_thousand_layers_is_refused_at_once(
+    make_window, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deep = tmp_path / "deep.bpsim"
+    layers = [{"size": 2}] + [{"size": 1, "activation": "sigmoid"}] * 100_000
+    deep.write_text(xor_text(layers=layers), encoding="utf-8")
+    window = make_window()
+    before = lesson_state(window)
+    assert not window.open(deep)
+    assert window.problem_text() == cli_error(capsys, "check", str(deep))
+    assert "layers: 100,001 layers; at most 1,000" in window.problem_text()
+    assert lesson_state(window) == before
+
+
 def test_a_file_name_with_control_characters_stays_one_line(make_window, tmp_path) -> None:
     window = make_window()
     assert not window.open(tmp_path / "a\nb\x1b[2J.bpsim")
