@@ -335,13 +335,6 @@ def explain(args: argparse.Namespace) -> int:
 
 # ----------------------------------------------------------------------------- check
 
-#: Loss evaluations × parameters worth of work a check may do (a few seconds).
-CHECK_WORK = 2e9
-#: Seconds a check may take before it samples (measured on one loss evaluation).
-CHECK_SECONDS = 3.0
-#: Fewest parameters a sampled check looks at.
-CHECK_SAMPLE_MIN = 20
-
 
 def check(args: argparse.Namespace) -> int:
     """Gradient check on the first batch; exit 1 when any relative error is over 1e-6.
@@ -350,7 +343,7 @@ def check(args: argparse.Namespace) -> int:
     shows on a terminal, and Ctrl-C stops with the verdict on what was checked."""
     import numpy as np
 
-    from bpsim.core.gradcheck import PASS_THRESHOLD
+    from bpsim.core.gradcheck import CHECK_SEED, PASS_THRESHOLD, numeric_gradient, plan_check
     from bpsim.teaching.explain import names_for
 
     source = lesson_path(args.file)
@@ -359,25 +352,15 @@ def check(args: argparse.Namespace) -> int:
     net = trainer.network
     inputs, targets = trainer.inputs[rows], trainer.targets[rows]
     names = names_for(net, trainer.lesson.view)
-    allowed, total = _checkable(net)
-    cost = max(len(rows), 1) * max(net.flat.size, 1)  # one loss evaluation
-    started = time.perf_counter()
-    net.loss_on(inputs, targets)  # timed: on a busy machine the work model is optimistic
-    seconds = max(time.perf_counter() - started, 1e-7)
-    affordable = int(min(CHECK_WORK / (2 * cost), CHECK_SECONDS / (2 * seconds)))
-    sampled = affordable < total
+    plan = plan_check(net, inputs, targets)  # the window's Check gradients uses it too
+    sampled, count, total = plan.sampled, plan.count, plan.total
     if sampled:
-        count = max(min(affordable, total), min(CHECK_SAMPLE_MIN, total))
-        picked = np.random.Generator(np.random.PCG64(0)).choice(total, size=count, replace=False)
-        positions = np.sort(picked)
         print(
-            f"checking {count:,} of {total:,} parameters, chosen at random (seed 0): "
+            f"checking {count:,} of {total:,} parameters, chosen at random (seed {CHECK_SEED}): "
             "the network is too big to check every one in a few seconds"
         )
-    else:
-        count = total
-        positions = np.arange(total)
-    chosen = _chosen(net, allowed, positions)
+    arrays = net.parameter_arrays()
+    chosen = ((n, int(flat)) for n, positions in enumerate(plan.positions) for flat in positions)
     analytic = _analytic(net, inputs, targets)
     print(f"{'parameter':<28} {'backprop':>14} {'finite diff.':>14} {'rel. error':>10}")
     worst = 0.0
@@ -385,12 +368,13 @@ def check(args: argparse.Namespace) -> int:
     code = EXIT_OK
     status = _Status(count)
     with _deferred_interrupt() as asked:
-        for n, index in chosen:
+        for n, flat in chosen:
             if asked[0]:
                 code = EXIT_INTERRUPTED
                 break
+            index = tuple(int(i) for i in np.unravel_index(flat, arrays[n].shape))
             a = float(analytic[n][index])
-            num = _numeric(net, n, index, inputs, targets)
+            num = numeric_gradient(net, n, flat, inputs, targets)
             error = _relative(a, num)
             worst = max(worst, error)
             checked += 1
@@ -440,37 +424,6 @@ class _Status:
             sys.stderr.flush()
 
 
-def _checkable(net: Network) -> tuple[list[np.ndarray], int]:
-    """Per parameter array, the flat positions that are parameters (masked-out links left
-    out), and how many there are in all."""
-    import numpy as np
-
-    allowed: list[np.ndarray] = []
-    for n, array in enumerate(net.parameter_arrays()):
-        k, is_bias = divmod(n, 2)
-        mask = None if is_bias else net.masks[k]
-        if mask is None:
-            allowed.append(np.arange(array.size))
-        else:
-            allowed.append(np.flatnonzero(np.asarray(mask).reshape(-1) != 0))
-    return allowed, int(sum(len(a) for a in allowed))
-
-
-def _chosen(
-    net: Network, allowed: list[np.ndarray], positions: np.ndarray
-) -> Iterator[tuple[int, tuple[int, ...]]]:
-    """(array number, index) of each of the sorted overall ``positions``."""
-    import numpy as np
-
-    arrays = net.parameter_arrays()
-    starts = np.concatenate([[0], np.cumsum([len(a) for a in allowed])])
-    for position in positions:
-        n = int(np.searchsorted(starts, position, side="right") - 1)
-        flat = int(allowed[n][int(position) - int(starts[n])])
-        index = tuple(int(i) for i in np.unravel_index(flat, arrays[n].shape))
-        yield n, index
-
-
 def _analytic(net: Network, inputs: np.ndarray, targets: np.ndarray) -> list[np.ndarray]:
     import numpy as np
 
@@ -481,25 +434,6 @@ def _analytic(net: Network, inputs: np.ndarray, targets: np.ndarray) -> list[np.
     for gw, gb in zip(trace.weight_grads, trace.bias_grads, strict=True):
         out += [gw.copy(), gb.copy()]
     return out
-
-
-def _numeric(
-    net: Network, n: int, index: tuple[int, ...], inputs: np.ndarray, targets: np.ndarray
-) -> float:
-    """(L(p + h) − L(p − h)) / 2h for one parameter, as bpsim.core.gradcheck does it."""
-    from bpsim.core.gradcheck import STEP
-
-    array = net.parameter_arrays()[n]
-    saved = float(array[index])
-    h = STEP * max(1.0, abs(saved))
-    try:
-        array[index] = saved + h
-        up = net.loss_on(inputs, targets)
-        array[index] = saved - h
-        down = net.loss_on(inputs, targets)
-    finally:
-        array[index] = saved
-    return float((up - down) / (2 * h))
 
 
 def _relative(a: float, num: float) -> float:

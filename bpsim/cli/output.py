@@ -19,16 +19,13 @@ import sys
 import unicodedata
 from typing import TextIO
 
-# Control characters (C0, DEL, C1), line and paragraph separators, the bidi controls
-# that reorder what follows, and half characters (lone surrogates).
-_UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
-)
+from bpsim.fileformat.errors import control_code as _code
+from bpsim.fileformat.errors import escape as escape  # the one escape, re-exported
+
 # The same, but a terminal's own line breaks and tabs stay (for documents, not messages).
 _UNSAFE_IN_TEXT = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
-_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\x1b"}
 
 #: Plain spellings for the mathematics bpsim writes, for consoles such as cp1252.
 _ASCII = str.maketrans(
@@ -67,19 +64,6 @@ _ASCII = str.maketrans(
         "▸": ">",
     }
 )
-
-
-def _code(char: str) -> str:
-    named = _NAMED.get(char)
-    if named is not None:
-        return named
-    point = ord(char)
-    return f"\\x{point:02x}" if point < 0x100 else f"\\u{point:04x}"
-
-
-def escape(text: object) -> str:
-    """``text`` on one line with every control character visible (``\\x1b``, ``\\n``)."""
-    return _UNSAFE.sub(lambda m: _code(m.group()), str(text))
 
 
 def escape_document(text: str) -> str:

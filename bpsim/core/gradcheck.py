@@ -76,3 +76,90 @@ def gradient_check(network: Network, inputs: np.ndarray, targets: np.ndarray) ->
         numeric.append(estimate)
     errors = [relative_error(a, n) for a, n in zip(analytic, numeric, strict=True)]
     return GradientCheck(analytic, numeric, errors)
+
+
+# -- big networks: a sample of the parameters, one at a time ----------------------------
+
+#: Multiply-adds a whole check may take before it samples (two loss evaluations each).
+CHECK_WORK = 2e9
+#: Seconds a check may take before it samples (measured on one loss evaluation).
+CHECK_SECONDS = 3.0
+#: Fewest parameters a sampled check looks at.
+CHECK_SAMPLE_MIN = 20
+#: The seed of the sample, so a check says the same on every computer.
+CHECK_SEED = 0
+
+
+@dataclass
+class CheckPlan:
+    """Which parameters a check looks at: per parameter array (W0, b0, W1, …) the flat
+    positions, sorted; every parameter, or a random sample on a network too big to check
+    every one in a few seconds (``sampled``)."""
+
+    positions: list[np.ndarray]
+    total: int  # parameters there are (absent links left out)
+
+    @property
+    def count(self) -> int:
+        return sum(len(p) for p in self.positions)
+
+    @property
+    def sampled(self) -> bool:
+        return self.count < self.total
+
+
+def checkable(network: Network) -> list[np.ndarray]:
+    """Per parameter array, the flat positions that are parameters (absent links left out)."""
+    out: list[np.ndarray] = []
+    for n, array in enumerate(network.parameter_arrays()):
+        k, is_bias = divmod(n, 2)
+        mask = None if is_bias else network.masks[k]
+        if mask is None:
+            out.append(np.arange(array.size))
+        else:
+            out.append(np.flatnonzero(np.asarray(mask).reshape(-1) != 0))
+    return out
+
+
+def plan_check(network: Network, inputs: np.ndarray, targets: np.ndarray) -> CheckPlan:
+    """Every parameter when checking them all takes a few seconds (by the work model and
+    one timed loss evaluation, since a busy machine is slower than the model); else a
+    random sample (seed ``CHECK_SEED``) of as many as fit in that time."""
+    import time
+
+    allowed = checkable(network)
+    total = sum(len(a) for a in allowed)
+    cost = max(len(inputs), 1) * max(network.flat.size, 1)  # one loss evaluation
+    started = time.perf_counter()
+    network.loss_on(inputs, targets)
+    seconds = max(time.perf_counter() - started, 1e-7)
+    affordable = int(min(CHECK_WORK / (2 * cost), CHECK_SECONDS / (2 * seconds)))
+    if affordable >= total:
+        return CheckPlan(allowed, total)
+    count = max(affordable, min(CHECK_SAMPLE_MIN, total))
+    rng = np.random.Generator(np.random.PCG64(CHECK_SEED))
+    picked = np.sort(rng.choice(total, size=count, replace=False))
+    starts = np.concatenate([[0], np.cumsum([len(a) for a in allowed])])
+    positions = [
+        a[picked[(picked >= lo) & (picked < hi)] - lo]
+        for a, lo, hi in zip(allowed, starts[:-1], starts[1:], strict=True)
+    ]
+    return CheckPlan(positions, total)
+
+
+def numeric_gradient(
+    network: Network, n: int, flat: int, inputs: np.ndarray, targets: np.ndarray
+) -> float:
+    """(L(p + h) − L(p − h)) / 2h for parameter ``flat`` of array ``n``, exactly as
+    :func:`gradient_check` computes it; the parameter is put back bit for bit."""
+    array = network.parameter_arrays()[n].reshape(-1)
+    saved = array[flat]
+    h = STEP * max(1.0, abs(saved))
+    try:
+        array[flat] = saved + h
+        up = network.loss_on(inputs, targets)
+        array[flat] = saved - h
+        down = network.loss_on(inputs, targets)
+    finally:
+        array[flat] = saved
+    return float((up - down) / (2 * h))

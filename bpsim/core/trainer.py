@@ -210,13 +210,13 @@ class Trainer:
             order = self.epoch_order(self.epoch)
             size = self.batch_size
             self._batch_cache = [order[i : i + size] for i in range(0, len(order), size)]
-            # Consecutive rows can be read in place instead of copied into the trace.
+            # Consecutive rows are read in place, not copied (all batches found at once).
+            steps = np.concatenate([[0], np.cumsum(np.diff(order) == 1)])
+            first = np.arange(0, len(order), size)
+            last = np.minimum(first + size, len(order)) - 1
             self._batch_slices = {
-                id(rows): slice(int(rows[0]), int(rows[-1]) + 1)
-                for rows in self._batch_cache
-                if len(rows)
-                and int(rows[-1]) - int(rows[0]) == len(rows) - 1
-                and np.all(np.diff(rows) == 1)
+                id(self._batch_cache[b]): slice(int(order[first[b]]), int(order[last[b]]) + 1)
+                for b in np.flatnonzero(steps[last] - steps[first] == last - first).tolist()
             }
             self._batch_cache_key = key
         return self._batch_cache

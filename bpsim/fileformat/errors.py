@@ -2,10 +2,13 @@
 
 Every problem is reported as ``FILE: PLACE: MESSAGE`` so a student (or the command line)
 sees which file, where in it, and what was expected, from a single line of text.
+:func:`escape` keeps such a line one line of plain text, whatever the file put in it
+(the command line and the window both show messages through it).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from bpsim.datasets.errors import show as show  # the one way a message shows a value
@@ -77,3 +80,25 @@ def counted(n: int, noun: str) -> str:
 def one_of(choices: tuple[str, ...] | list[str]) -> str:
     """``"a, b, c"``: the allowed words, in the order the spec lists them."""
     return ", ".join(choices)
+
+
+# Control characters (C0, DEL, C1), line and paragraph separators, the bidi controls
+# that reorder what follows, and half characters (lone surrogates).
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+)
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\x1b"}
+
+
+def control_code(char: str) -> str:
+    """One unsafe character as a visible escape (``\\x1b``, ``\\n``, ``\\u2028``)."""
+    named = _NAMED.get(char)
+    if named is not None:
+        return named
+    point = ord(char)
+    return f"\\x{point:02x}" if point < 0x100 else f"\\u{point:04x}"
+
+
+def escape(text: object) -> str:
+    """``text`` on one line with every control character visible (``\\x1b``, ``\\n``)."""
+    return _UNSAFE.sub(lambda m: control_code(m.group()), str(text))

@@ -193,7 +193,12 @@ def save_trainer(trainer: Trainer, path: str | Path) -> list[str]:
     note each (empty when everything was written). Problems with the disk or the target
     (full, read-only, a device) raise :class:`LessonFileError`.
     """
-    lesson = trainer.to_lesson()
+    return save_lesson_that_loads(trainer.to_lesson(), path)
+
+
+def save_lesson_that_loads(lesson: Lesson, path: str | Path) -> list[str]:
+    """:func:`save_trainer` for a lesson already taken from its trainer (the window's
+    autosave writes such a copy in the background while training goes on)."""
     notes: list[str] = []
     try:
         save_lesson(lesson, path)
@@ -208,7 +213,7 @@ def save_trainer(trainer: Trainer, path: str | Path) -> list[str]:
         ("the optimizer's state (training goes on with a fresh one)", _fresh_optimizer),
         ("the starting weights (Reset goes back to the saved ones)", _no_initial),
     ):
-        if not change(state, trainer):
+        if not change(state, lesson):
             continue
         notes.append(note)
         try:
@@ -238,16 +243,16 @@ def _with_state(lesson: Lesson, state: dict[str, object] | None) -> Lesson:
     return out
 
 
-def _fresh_optimizer(state: dict[str, Any], trainer: Trainer) -> bool:
+def _fresh_optimizer(state: dict[str, Any], lesson: Lesson) -> bool:
     """The optimizer state a new start would have (zeros) in place of the saved one."""
     if "optimizer" not in state:
         return False
-    fresh = Trainer(trainer.to_lesson(with_state=False))
+    fresh = Trainer(_with_state(lesson, None))
     state["optimizer"] = fresh.export_state()["optimizer"]
     return True
 
 
-def _no_initial(state: dict[str, Any], trainer: Trainer) -> bool:
+def _no_initial(state: dict[str, Any], lesson: Lesson) -> bool:
     return state.pop("initial_parameters", None) is not None
 
 
@@ -255,7 +260,7 @@ def _finite(value: object) -> bool:
     return isinstance(value, int | float) and math.isfinite(value)
 
 
-def _finite_history(state: dict[str, Any], trainer: Trainer) -> bool:
+def _finite_history(state: dict[str, Any], lesson: Lesson) -> bool:
     """Leave out the history's points that overflowed, writing the step and epoch numbers
     of the rest (which the format allows), so the run itself is kept whole."""
     history = state.get("history")

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from bpsim.core.spec import Dataset
+from bpsim.fileformat.errors import escape
 from bpsim.gui.state.controller import Controller
 from bpsim.gui.state.session import Session
 from bpsim.lessons.dataset_edit import fit_problem
@@ -64,6 +65,7 @@ class DataDialog(QDialog):
         self.status = QLabel()
         self.status.setObjectName(f"{name}_status")
         self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # messages quote files
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.buttons = QDialogButtonBox()
         self.use_button = QPushButton("Use these data")
@@ -95,6 +97,7 @@ class DataDialog(QDialog):
         return self._problem
 
     def show_problem(self, text: str) -> None:
+        text = escape(text)  # one line, whatever a file name holds
         self._problem = text
         self.status.setStyleSheet(PROBLEM_STYLE)
         self.status.setText(text)
@@ -114,12 +117,16 @@ class DataDialog(QDialog):
         except (DatasetError, ValueError, OSError) as error:
             self.show_problem(str(error))
             return None
+        return dataset if self.fits(dataset) else None
+
+    def fits(self, dataset: Dataset) -> bool:
+        """Whether ``dataset`` fits the network, said in the status line."""
         problem = fit_problem(dataset.inputs, dataset.targets, self.session.trainer.network)
         if problem is not None:
             self.show_problem(f"{shape_text(dataset)}: does not fit this network: {problem}.")
-            return None
+            return False
         self.show_fine(f"{shape_text(dataset)}: fits this network.")
-        return dataset
+        return True
 
     def apply(self) -> bool:
         """Replace the lesson's data set (undoably) and close; on any problem show it,
@@ -127,6 +134,10 @@ class DataDialog(QDialog):
         dataset = self.check()
         if dataset is None:
             return False
+        return self.use(dataset)
+
+    def use(self, dataset: Dataset) -> bool:
+        """Make ``dataset`` (already checked) the lesson's data, undoably, and close."""
         text = self.undo_text()
         try:
             self.controller.replace_dataset(dataset, text)

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from bpsim.core.spec import Dataset, Lesson
 from bpsim.datasets import load_csv
+from bpsim.datasets.system import NotRegularFile, open_regular
 from bpsim.fileformat.dataset import ORIGIN_ATTR
 from bpsim.gui.dialogs.base import DataDialog, shape_text
 from bpsim.gui.state.controller import Controller
@@ -60,7 +61,7 @@ def _is_number(text: str) -> bool:
 def sniff(path: Path) -> tuple[list[str] | None, list[list[str]]]:
     """The header (None when the first row is data) and the first rows, for the preview.
     Problems here are left to :func:`load_csv`, which names them exactly."""
-    with path.open("rb") as f:
+    with open_regular(path) as f:  # a FIFO would wait for a writer forever
         head = f.read(SNIFF_BYTES)
     text = head.decode("utf-8", errors="replace").removeprefix("\ufeff")
     lines = text.splitlines()
@@ -194,6 +195,8 @@ class CsvImportDialog(DataDialog):
             return self._refuse(f"csv: file not found: {candidate}")
         except IsADirectoryError:
             return self._refuse(f"csv: {candidate} is a folder, not a file")
+        except NotRegularFile as error:  # worded as load_csv (and bpsim) word it
+            return self._refuse(f"csv: {candidate} {error.strerror}")
         except OSError as error:
             return self._refuse(f"csv: cannot open {candidate}: {error.strerror or error}")
         if header is None and not rows:

@@ -26,16 +26,20 @@ from bpsim.gui.state.controller import Controller
 from bpsim.gui.state.session import Session
 from bpsim.gui.style.plot_style import class_color, class_symbol
 from bpsim.gui.widgets.number_spin_box import NumberSpinBox
+from bpsim.gui.widgets.progress_task import ProgressTask
 
 #: Ranges for the option boxes (the data set checks the exact limits again).
 INT_RANGES = {"size": (1, 2_000_000), "seed": (0, 2_147_483_647)}
 FLOAT_RANGES = {"noise": (0.0, 1000.0)}
 PREVIEW_POINTS = 2000
+#: From this many samples, Use makes the data set off the GUI thread, with progress.
+BACKGROUND_SIZE = 100_000
 
 
 class NewDatasetDialog(DataDialog):
     """Choose a built-in data set. ``set_dataset(name)`` and ``set_option(key, value)``
-    drive it from a test; ``apply()`` uses it."""
+    drive it from a test; ``apply()`` uses it: at once for a small data set, else in the
+    background (``task``, with progress and Cancel; ``applied`` says when it is in)."""
 
     def __init__(
         self, session: Session, controller: Controller, parent: QWidget | None = None
@@ -58,6 +62,7 @@ class NewDatasetDialog(DataDialog):
         self.form.addRow("", self.description)
         self.body.addLayout(self.form)
         self.option_widgets: dict[str, QWidget] = {}
+        self.task: ProgressTask | None = None  # Use of a big data set, in the background
         self.preview = pg.PlotWidget(background="w")
         self.preview.setObjectName("new_dataset_preview")
         self.preview.setMinimumSize(360, 260)
@@ -162,6 +167,38 @@ class NewDatasetDialog(DataDialog):
 
     def make_dataset(self) -> Dataset:
         return load_builtin(self.name(), self.options())
+
+    def apply(self) -> bool:
+        """As the base dialog's; a big data set is made on the thread pool while the
+        window stays responsive, then checked and used (returns False meanwhile)."""
+        size = self.options().get("size")
+        if not isinstance(size, int) or size < BACKGROUND_SIZE:
+            return super().apply()
+        if self.task is not None and self.task.running():
+            return False
+        name, options = self.name(), self.options()
+        task = ProgressTask(
+            self,
+            "New data set",
+            f"Making {size:,} samples of {name.replace('_', ' ')}…",
+            lambda progress: load_builtin(name, options),
+            busy=True,
+        )
+        task.succeeded.connect(self._made)
+        task.failed.connect(self.show_problem)
+        task.cancelled.connect(lambda: self.show_problem("Cancelled: the data set is unchanged."))
+        task.ended.connect(lambda: self.use_button.setEnabled(True))
+        self.use_button.setEnabled(False)
+        if self.task is not None:
+            self.task.deleteLater()
+        self.task = task
+        task.start()
+        return False
+
+    def _made(self, dataset: object) -> None:
+        assert isinstance(dataset, Dataset)
+        if self.fits(dataset):
+            self.use(dataset)
 
     def undo_text(self) -> str:
         return f"Data set {self.name().replace('_', ' ')}"

@@ -13,10 +13,14 @@ most, kept in QSettings).
 
 When an edit makes the data set stop fitting the network, the banner says so and stays
 until it fits again; the session holds training back meanwhile (``training_blocked``).
+
+The file's size, time and identity are noted when it is opened or saved, so a save never
+silently replaces what another program wrote there since (``changed_on_disk``).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,7 +32,7 @@ from shiboken6 import isValid
 
 from bpsim.core.trainer import Trainer
 from bpsim.fileformat import LessonFileError
-from bpsim.lessons.files import trainer_from_lesson_file
+from bpsim.lessons.files import open_lesson, resolve_source
 from bpsim.lessons.structure import empty_lesson
 
 if TYPE_CHECKING:
@@ -42,18 +46,56 @@ SUFFIX = ".bpsim"
 UNSAVED_FREE = frozenset({"", "forward", "forward_layer", "backward", "backward_layer", "edit"})
 
 
-def load_trainer(path: str | Path) -> Trainer:
-    """Open a lesson file; every problem (a bad file, a folder, an unreadable one) is a
-    LessonFileError naming the file."""
-    path = Path(path)
-    if not path.exists():
+def load_trainer(source: str | Path) -> Trainer:
+    """Open a lesson by path or by a built-in lesson's name (``xor``), through
+    :func:`~bpsim.lessons.files.open_lesson` as the command line does, so the window
+    refuses what the command line refuses (a FIFO, a device, a lesson too big for this
+    machine) with the same message. Every problem is a LessonFileError naming the file."""
+    path = Path(source)
+    if lesson_file(source) is not None and not _exists(path):
         raise LessonFileError("no such file", path=path)
-    if path.is_dir():
-        raise LessonFileError("is a folder, not a .bpsim file", path=path)
     try:
-        return trainer_from_lesson_file(path)
+        return open_lesson(source)
     except OSError as error:
         raise LessonFileError(f"cannot read: {error.strerror or error}", path=path) from None
+
+
+def lesson_file(source: str | Path) -> Path | None:
+    """The file ``source`` names, or None for a built-in lesson's name: that lesson opens
+    unsaved, so Save asks where to write it and the bundled file is never overwritten."""
+    path = Path(source)
+    return path if resolve_source(source) == path else None
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists() or path.is_symlink()
+    except (OSError, ValueError):  # a name too long, a NUL: open_lesson names it
+        return True
+
+
+#: What tells one version of a file from another: modification time, size, inode.
+Stamp = tuple[int, int, int]
+
+
+def disk_stamp(path: Path) -> Stamp | None:
+    """The file's stamp now, or None when it is not there (or cannot be looked at)."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return info.st_mtime_ns, info.st_size, info.st_ino
+
+
+def saved_text(name: str, notes: list[str]) -> str:
+    """The warning after a save that had to leave something out (``save_trainer``'s
+    notes): "Saved NAME without …, because …"."""
+    because, left_out = "", notes
+    if notes and notes[0].endswith("left out:"):
+        because = notes[0].removesuffix("; left out:").removesuffix(" left out:")
+        left_out = notes[1:]
+    text = f"Saved {name} without {', '.join(left_out)}"
+    return f"{text}, because {because}." if because else f"{text}."
 
 
 def _app_settings() -> QSettings | None:
@@ -95,6 +137,9 @@ class DocumentManager(QObject):
         self.question: QMessageBox | None = None
         self._trained = False
         self._data_problem_shown: str | None = None
+        # the open file as it was opened or saved
+        path = self.session.path
+        self._stamp: Stamp | None = None if path is None else disk_stamp(path)
 
         self.actions: dict[str, QAction] = {}
         self.actions["new_empty"] = self._action(
@@ -151,8 +196,23 @@ class DocumentManager(QObject):
 
     def _document_replaced(self) -> None:
         self._trained = False
-        if self.session.path is not None:
-            self.add_recent(self.session.path)
+        path = self.session.path
+        self._stamp = None if path is None else disk_stamp(path)
+        if path is not None:
+            self.add_recent(path)
+
+    def changed_on_disk(self, target: Path) -> bool:
+        """Whether ``target`` is the open lesson's own file and another program changed
+        (or replaced) it since it was opened or saved here."""
+        path = self.session.path
+        if path is None or self._stamp is None:
+            return False
+        try:
+            same = Path(target).resolve() == path.resolve()
+        except (OSError, ValueError, RuntimeError):
+            same = False
+        now = disk_stamp(path)
+        return same and now is not None and now != self._stamp
 
     def mark_unsaved(self) -> None:
         """The lesson holds work no file has (restored after a crash, say): the mark stays
@@ -163,6 +223,7 @@ class DocumentManager(QObject):
     def saved(self, path: Path) -> None:
         """The lesson was written to ``path``: nothing left to save, and a recent file."""
         self._trained = False
+        self._stamp = disk_stamp(path)
         self.add_recent(path)
         self._refresh_actions()
 
@@ -354,4 +415,11 @@ class DocumentManager(QObject):
             self._data_problem_shown = None
 
 
-__all__ = ["DocumentManager", "bpsim_paths", "load_trainer"]
+__all__ = [
+    "DocumentManager",
+    "bpsim_paths",
+    "disk_stamp",
+    "lesson_file",
+    "load_trainer",
+    "saved_text",
+]

@@ -39,10 +39,11 @@ from PySide6.QtWidgets import QMainWindow, QPushButton, QWidget
 from shiboken6 import isValid
 
 from bpsim.core.spec import Lesson
-from bpsim.fileformat import LessonFileError, save_lesson
+from bpsim.fileformat import LessonFileError
 from bpsim.fileformat.atomic import atomic_write_bytes
 from bpsim.gui.services.documents import load_trainer
 from bpsim.gui.widgets.banner import MessageBanner
+from bpsim.lessons.files import save_lesson_that_loads
 
 if TYPE_CHECKING:
     from bpsim.gui.host import Host
@@ -319,7 +320,9 @@ class RecoveryManager(QObject):
                 return  # saved or closed meanwhile: this work is no longer unsaved
             self._take_lock()
             write_info(self.files, lesson, original)
-            save_lesson(lesson, self.files.lesson)
+            # what a file cannot hold (an overflowed optimizer state …) is left out, so
+            # the recovery file always opens again
+            save_lesson_that_loads(lesson, self.files.lesson)
 
     def autosave(self, wait: bool = False) -> bool:
         """The timer's tick: write the unsaved work if it changed since the last time,

@@ -34,12 +34,18 @@ from PySide6.QtWidgets import (
 
 from bpsim.core.trainer import Phase, Trainer
 from bpsim.fileformat import LessonFileError
+from bpsim.fileformat.errors import escape
 from bpsim.gui.host import RIGHT
 from bpsim.gui.panels.chain_rule_strip import install_chain_rule_strip
 from bpsim.gui.panels.loss_plot import LossPlot
 from bpsim.gui.panels.network.editor import NetworkEditor
 from bpsim.gui.panels.parameters.table import ParameterTable
-from bpsim.gui.services.documents import DocumentManager, load_trainer
+from bpsim.gui.services.documents import (
+    DocumentManager,
+    lesson_file,
+    load_trainer,
+    saved_text,
+)
 from bpsim.gui.services.help import HelpCenter, app_icon
 from bpsim.gui.services.presentation import PresentationMode
 from bpsim.gui.services.recovery import RecoveryManager
@@ -126,10 +132,11 @@ class MainWindow(QMainWindow):
         if path is not None:
             try:
                 trainer = load_trainer(path)
-                file_path = Path(path)
+                file_path = lesson_file(path)
             except LessonFileError as error:
                 problem = (
-                    f"Could not open the file, so the default example is open instead. {error}"
+                    "Could not open the file, so the default example is open instead. "
+                    f"{escape(error)}"
                 )
                 trainer = trainer_from_lesson_file(DEFAULT_EXAMPLE.path)
         else:
@@ -423,15 +430,18 @@ class MainWindow(QMainWindow):
     # -- files -------------------------------------------------------------------------
 
     def open(self, path: str | Path) -> bool:
-        """Open a lesson in place of the current one, without dialogs. On a bad file the
-        current lesson stays and the problem is shown in the banner; returns success."""
+        """Open a lesson (a path, or a built-in lesson's name such as ``xor``) in place of
+        the current one, without dialogs. What the command line refuses (a FIFO, a device,
+        a lesson too big for this machine) is refused at once with its message in the
+        banner, and the current lesson stays; returns success."""
         try:
             trainer = load_trainer(path)
         except LessonFileError as error:
-            self.show_problem(str(error))
+            self.show_problem(escape(error))
             return False
-        self.replace_lesson(trainer, Path(path))
-        self.show_status(f"Opened {Path(path).name}")
+        file_path = lesson_file(path)
+        self.replace_lesson(trainer, file_path)
+        self.show_status(f"Opened {escape(Path(path).name)}")
         return True
 
     def replace_lesson(self, trainer: Trainer, path: Path | None, *, unsaved: bool = False) -> None:
@@ -465,9 +475,14 @@ class MainWindow(QMainWindow):
         self.replace_lesson(trainer_from_lesson_file(example.path), None)
         self.show_status(f"New lesson from the example '{example.name}'")
 
-    def save(self, path: str | Path | None = None) -> bool:
+    def save(self, path: str | Path | None = None, *, overwrite: bool = False) -> bool:
         """Save the lesson as it stands to ``path`` (None: the file it came from), without
-        dialogs. Returns success; a failure is shown in the banner."""
+        dialogs. Returns success; a failure is shown in the banner.
+
+        When another program changed the lesson's file since it was opened or saved here,
+        nothing is written: the banner asks, with "Save anyway" (``overwrite=True``) and
+        "Revert" answers. What a file cannot hold (a number that overflowed) is left out so
+        the file always opens again, and a warning says what ("Saved … without …")."""
         target = Path(path) if path is not None else self.session.path
         if target is None:
             self.show_problem("This lesson has no file yet; use File ▸ Save As… to choose one.")
@@ -475,13 +490,16 @@ class MainWindow(QMainWindow):
         if self.session.training_blocked is not None:  # the file would not open again
             self.show_problem(
                 f"Could not save: the data set does not fit the network. "
-                f"{self.session.training_blocked}"
+                f"{escape(self.session.training_blocked)}"
             )
             return False
+        if not overwrite and self.documents.changed_on_disk(target):
+            self._ask_overwrite(target)
+            return False
         try:
-            save_trainer(self.session.trainer, target)
+            notes = save_trainer(self.session.trainer, target)
         except (LessonFileError, OSError) as error:
-            self.show_problem(f"Could not save: {error}")
+            self.show_problem(f"Could not save: {escape(error)}")
             return False
         self.session.path = target
         self.documents.saved(target)
@@ -490,8 +508,31 @@ class MainWindow(QMainWindow):
         if self.recovery is not None:
             self.recovery.discard()  # saved: the recovery file has nothing more to keep
         self._update_title()
-        self.show_status(f"Saved {target.name}")
+        name = escape(target.name)
+        if notes:
+            self.show_problem(escape(saved_text(target.name, notes)), "warning")
+        else:
+            self.show_status(f"Saved {name}")
         return True
+
+    def _ask_overwrite(self, target: Path) -> None:
+        """The question, in the banner, before replacing what another program wrote."""
+        anyway = QAction("Save anyway", self.banner)
+        anyway.setObjectName("save_anyway")
+        anyway.setToolTip(f"Replace {target.name} on disk with the lesson as it is here")
+        anyway.triggered.connect(lambda: self.save(target, overwrite=True))
+        reload = QAction("Revert", self.banner)
+        reload.setObjectName("reload_from_disk")
+        reload.setToolTip(f"Open {target.name} as the other program left it")
+        reload.triggered.connect(self.documents.revert)
+        self.banner.show_message(
+            f"{escape(target.name)} was changed by another program since it was opened or "
+            "saved here, so it was not saved. Save anyway to replace those changes, or "
+            "Revert to open them.",
+            "warning",
+            (anyway, reload),
+        )
+        self.statusBar().showMessage(f"Not saved: {escape(target.name)} changed on disk")
 
     def _start_folder(self) -> str:
         path = self.session.path

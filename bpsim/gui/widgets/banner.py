@@ -3,16 +3,24 @@
 Problems a student must read (a file that would not open, training that diverged) go
 here instead of a modal dialog: nothing blocks, the window keeps working, tests never hang
 on a dialog, and the message stays until it is closed or the next lesson replaces it.
+
+Messages often quote a file (its name, a lesson's name, a key), so the text is always
+plain text: ``<b>`` in a lesson name shows as ``<b>``, and a link or an image in one is
+never fetched or followed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QPushButton,
     QSizePolicy,
     QToolBar,
     QToolButton,
@@ -39,6 +47,7 @@ class MessageBanner(QFrame):
         self.icon = QLabel()
         self.label = QLabel()
         self.label.setObjectName("message_banner_text")
+        self.label.setTextFormat(Qt.TextFormat.PlainText)  # text from files, never HTML
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
@@ -55,6 +64,7 @@ class MessageBanner(QFrame):
         self.row.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignVCenter)
         self.row.addWidget(self.label, 1, Qt.AlignmentFlag.AlignVCenter)
         self.row.addWidget(close, 0, Qt.AlignmentFlag.AlignVCenter)
+        self._buttons: list[QPushButton] = []  # the answers offered with this message
         self._auto_hide = QTimer(self)
         self._auto_hide.setSingleShot(True)
         self._auto_hide.timeout.connect(self.hide)
@@ -64,9 +74,14 @@ class MessageBanner(QFrame):
     def text(self) -> str:
         return self.label.text()
 
-    def show_message(self, text: str, kind: str = "error") -> None:
-        """Show ``text``; errors and warnings stay until closed, information fades."""
+    def show_message(self, text: str, kind: str = "error", answers: Sequence[QAction] = ()) -> None:
+        """Show ``text``; errors and warnings stay until closed, information fades.
+
+        ``answers`` become buttons before the ✕ (named ``message_banner_`` + the action's
+        name): a question asked without a modal dialog; a click triggers the action and
+        closes the message."""
         self.kind = kind
+        self._set_answers(answers)
         background, border, symbol = STYLES[kind]
         self.setStyleSheet(
             f"#{self.objectName()} {{ background: {background}; border: 1px solid {border};"
@@ -82,6 +97,28 @@ class MessageBanner(QFrame):
         self.show()
         self.raise_()
         self.place()
+
+    def _set_answers(self, answers: Sequence[QAction]) -> None:
+        for button in self._buttons:
+            self.row.removeWidget(button)
+            button.hide()  # now: deleteLater waits for the event loop
+            button.deleteLater()
+        self._buttons = []
+        for action in answers:
+            button = QPushButton(action.text())
+            button.setObjectName(f"message_banner_{action.objectName()}")
+            button.setToolTip(action.toolTip())
+            button.clicked.connect(lambda _=False, a=action: self._answer(a))
+            self.row.insertWidget(self.row.count() - 1, button, 0, Qt.AlignmentFlag.AlignVCenter)
+            self._buttons.append(button)
+
+    def _answer(self, action: QAction) -> None:
+        self.hide()
+        action.trigger()
+
+    def answer_buttons(self) -> list[QPushButton]:
+        """The buttons of the question on show (for tests: ``buttons[0].click()``)."""
+        return list(self._buttons)
 
     def place(self) -> None:
         """Centre under the top toolbars, as wide as fits, as tall as the text needs."""

@@ -20,6 +20,7 @@ last either way; the Parameter column sorts back to file order.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -248,7 +249,8 @@ class ParameterTableModel(QAbstractTableModel):
             if self._check is None:
                 return None
             source = self._check.numeric if column == first_check else self._check.relative_error
-            return float(source[array].reshape(-1)[flat])
+            number = float(source[array].reshape(-1)[flat])
+            return None if math.isnan(number) else number  # NaN: not in a sampled check
         buffer = self._buffers[column - FIRST_BUFFER_COLUMN]
         return float(buffer[array][flat]) if buffer else None
 
@@ -473,6 +475,8 @@ class ParameterTableModel(QAbstractTableModel):
             return "no gradient check for these weights yet: Teach ▸ Check gradients (Ctrl+G)"
         analytic = float(check.analytic[array].reshape(-1)[flat])
         numeric = float(check.numeric[array].reshape(-1)[flat])
+        if math.isnan(numeric):
+            return "not among the parameters this (sampled) gradient check looked at"
         error = float(check.relative_error[array].reshape(-1)[flat])
         verdict = "passes" if error <= PASS_THRESHOLD else "fails"
         return (

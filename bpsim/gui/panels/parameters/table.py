@@ -31,7 +31,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QHeaderView,
     QLineEdit,
     QStyledItemDelegate,
@@ -41,8 +40,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bpsim.core.gradcheck import PASS_THRESHOLD, gradient_check
+from bpsim.core.gradcheck import PASS_THRESHOLD
 from bpsim.core.trainer import Phase
+from bpsim.gui.panels.parameters.gradcheck_task import GradientCheckRunner
 from bpsim.gui.panels.parameters.model import (
     COLUMN_PARAMETER,
     COLUMN_VALUE,
@@ -51,7 +51,7 @@ from bpsim.gui.panels.parameters.model import (
 )
 from bpsim.gui.state.controller import Controller
 from bpsim.gui.state.session import ParameterKey, Session
-from bpsim.text import fmt, number_text_state, parse_number
+from bpsim.text import number_text_state, parse_number
 
 if TYPE_CHECKING:
     from bpsim.gui.style.appearance import Appearance
@@ -202,6 +202,9 @@ class ParameterTable(QTableView):
         self.check_action.setToolTip(f"{tip} (Ctrl+G)")
         self.check_action.setStatusTip(tip)
         self.check_action.triggered.connect(self.check_gradients)
+        self.gradient_checks = GradientCheckRunner(
+            self, session, self._model.set_gradient_check, self.gradientsChecked.emit
+        )
         self.addAction(self.check_action)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self._fit_columns()
@@ -223,7 +226,8 @@ class ParameterTable(QTableView):
 
     def check_gradients(self) -> bool:
         """Run the gradient check on the batch on screen (or the next one) and show it in
-        the two check columns. The engine puts every weight back bit for bit."""
+        the two check columns; True when it ran at once and passed. A big network's
+        check runs in the background (``gradient_checks.task``) and shows when done."""
         session = self._session
         if session.running:
             self.gradientsChecked.emit(
@@ -239,20 +243,8 @@ class ParameterTable(QTableView):
             rows = trace.indices
         else:
             rows = trainer.next_batch()
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            check = gradient_check(trainer.network, trainer.inputs[rows], trainer.targets[rows])
-        finally:
-            QApplication.restoreOverrideCursor()
-        self._model.set_gradient_check(check, rows)
-        worst = check.max_relative_error
-        verdict = "✓ passed" if check.passed else "✗ failed"
-        text = (
-            f"Gradient check on {len(rows)} sample{'s' if len(rows) != 1 else ''}: "
-            f"largest relative error {fmt(worst, 2)} — {verdict} (threshold {PASS_THRESHOLD:g})"
-        )
-        self.gradientsChecked.emit(text)
-        return check.passed
+        # a big network's check goes off the GUI thread, with progress and Cancel (None)
+        return self.gradient_checks.start(rows) is True
 
     def edit_value(self, key: ParameterKey) -> bool:
         """Open the Value editor on ``key`` (keyboard users, and tests)."""
