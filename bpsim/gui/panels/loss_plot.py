@@ -3,8 +3,12 @@
 On a linear axis the curves are handed the engine's own history buffers (``series.x``
 and ``series.values`` are views, so nothing is copied). pyqtgraph clips to the visible x
 range and peak-downsamples to about one min/max pair per pixel column, so a million steps
-draw about as fast as a thousand. Redraws follow the session's ``historyChanged``, which
-the session itself paces (about 30 Hz while running); nothing here runs per training step.
+draw about as fast as a thousand. Redraws follow the session's ``historyChanged``;
+nothing here runs per training step.
+
+While Run is on, the session's frame timer (about 35 Hz; ``runProgress``, and
+``historyChanged`` on its detail frames) paces the redraws: one ``setData`` per curve a
+frame, however many steps the engine took in between.
 
 On a log axis the curves get log10 of the losses from :class:`_Log10Mirror`, which only
 computes the logarithm of values appended since the last redraw: ``np.log10`` of a million
@@ -337,9 +341,15 @@ class LossPlot(QWidget):
 
         self._apply_scale(1.0)
         session.historyChanged.connect(self.redraw)
+        session.runProgress.connect(self.redraw)  # the session's frame timer while running
         session.lessonReplaced.connect(self.redraw)
-        session.phaseFinished.connect(lambda _name: self.redraw())  # Forward's loss at once
+        session.phaseFinished.connect(self._phase_finished)
         self.redraw()
+
+    def _phase_finished(self, name: str) -> None:
+        """Forward's loss shows at once; a Run frame has already redrawn (historyChanged)."""
+        if name != "run":
+            self.redraw()
 
     # -- text size -------------------------------------------------------------------
 
