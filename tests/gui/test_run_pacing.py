@@ -15,6 +15,13 @@ from pytestqt.qtbot import QtBot
 from bpsim.core.spec import OptimizerSpec
 from bpsim.core.trainer import DivergenceError, Trainer
 from bpsim.gui.panels.loss_plot import LossPlot
+from bpsim.gui.panels.parameters import model as parameter_model
+from bpsim.gui.panels.parameters.model import (
+    COLUMN_VALUE,
+    KEY_ROLE,
+    VALUE_ROLE,
+    ParameterTableModel,
+)
 from bpsim.gui.state import session as session_module
 from bpsim.gui.state.session import Session, _Pacing
 from bpsim.lessons.examples import find_example
@@ -207,3 +214,41 @@ def test_a_slow_frame_gets_a_fair_slice_after_it() -> None:
     seconds = frame(pacing, 0.2, 0.030, 0)
     assert seconds / (seconds + 0.030) == pytest.approx(share)
     assert frame(pacing, 0.3, 1.0, 0) == session_module.MAX_SLICE_SECONDS
+
+
+def run_counting_table_changes(qtbot: QtBot, frames_wanted: int) -> tuple[int, int, Session]:
+    """Run XOR with a parameter table model until ``frames_wanted`` detail frames have
+    passed; returns (dataChanged while running, detail frames, the paused session)."""
+    session = Session(lesson_trainer("xor"))
+    model = ParameterTableModel(session)
+    changes: list[int] = []
+    detail: list[int] = []
+    session.phaseFinished.connect(lambda name: detail.append(1) if name == "run" else None)
+    session.start()
+    model.dataChanged.connect(lambda *_: changes.append(1))  # Run's frames from here
+    qtbot.waitUntil(lambda: len(detail) >= frames_wanted, timeout=TIMEOUT)
+    running_changes, running_frames = len(changes), len(detail)
+    session.pause()
+    # after Pause the table holds the last step's numbers
+    trainer = session.trainer
+    for row in range(model.rowCount()):
+        key = model.index(row, COLUMN_VALUE).data(KEY_ROLE)
+        assert model.index(row, COLUMN_VALUE).data(VALUE_ROLE) == session.value(key)
+    assert len(changes) > running_changes and trainer.step_count > 0
+    return running_changes, running_frames, session
+
+
+def test_the_parameter_table_takes_a_run_frame_in_one_change(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parameter_model, "RUNNING_REFRESH_SECONDS", 0.0)
+    changes, frames, _ = run_counting_table_changes(qtbot, 4)
+    assert changes == frames  # four signals a detail frame, one dataChanged
+
+
+def test_the_parameter_table_is_paced_while_running(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parameter_model, "RUNNING_REFRESH_SECONDS", 3600.0)
+    changes, frames, _ = run_counting_table_changes(qtbot, 4)
+    assert frames >= 4 and changes == 1  # the first frame only, then Pause's
