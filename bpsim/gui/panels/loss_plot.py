@@ -644,11 +644,14 @@ class LossPlot(QWidget):
         """Pen and antialiasing for a curve of ``points`` points (see DENSE_POINTS);
         ``faint``: the per-step losses under the epoch means, as pale dots."""
         dense = points > DENSE_POINTS
+        # While Run redraws about 35 times a second, no curve is antialiased: smooth
+        # edges double a frame's painting (the frame after Pause draws them smooth again).
+        smooth = not dense and not self._session.running
         color = self._curve_colors[which]
         if faint:
             pale = pg.mkColor(color)
             pale.setAlpha(70)
-            style: dict[str, object] = {"pen": pg.mkPen(pale, width=1), "antialias": not dense}
+            style: dict[str, object] = {"pen": pg.mkPen(pale, width=1), "antialias": smooth}
             if points <= 2000:  # dots read as samples; beyond that a thin band does
                 style.update(pen=None, symbol="o", symbolSize=5, symbolPen=None, symbolBrush=pale)
             else:
@@ -657,10 +660,10 @@ class LossPlot(QWidget):
         dash = Qt.PenStyle.SolidLine if which == "train" else Qt.PenStyle.DashLine
         pen = pg.mkPen(color, width=1 if dense else self._curve_width, style=dash)
         if not markers or points > FEW_POINTS:
-            return {"pen": pen, "antialias": not dense, "symbol": None}
+            return {"pen": pen, "antialias": smooth, "symbol": None}
         # a few epochs: markers, so one epoch's mean or validation loss is not invisible
         marker = {"symbol": "o", "symbolSize": 7, "symbolBrush": color, "symbolPen": None}
-        return {"pen": pen, "antialias": True, **marker}
+        return {"pen": pen, "antialias": not self._session.running, **marker}
 
     def _set_mean_legend(self, shown: bool) -> None:
         """Per-step dots and their epoch means, or one training curve."""
