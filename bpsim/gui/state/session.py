@@ -18,9 +18,10 @@ when views hear of it:
   from the measured cost of both kinds of frame so that the engine keeps at least
   :data:`ENGINE_SHARE` of the time: 1 on XOR, more on a 64-20-20-10 network whose editor
   takes 20–40 ms to redraw;
-- each slice ends when the next frame is due, but never gets less than its share of the
-  time the last frame took, so a slow frame delays the next one instead of starving the
-  engine. Slices are at most :data:`MAX_SLICE_SECONDS`, so Pause acts within one.
+- each slice ends when the next frame is due, unless the engine is owed time: it is owed
+  its share of every frame's cost and is paid back over the next few slices, so a slow
+  frame delays the next frames a little instead of starving the engine. Slices are at
+  most :data:`MAX_SLICE_SECONDS`, so Pause acts within one.
 """
 
 from __future__ import annotations
@@ -42,10 +43,13 @@ from bpsim.lessons.structure import training_problem
 from bpsim.teaching.timeline import Timeline, TimelineError
 
 REFRESH_INTERVAL_MS = 28  # the frame timer while running: about 35 frames a second
-ENGINE_SHARE = 0.55  # the part of the time the engine keeps at least, on average
+ENGINE_SHARE = 0.6  # the part of the time the engine keeps at least, on average
 MIN_SLICE_SECONDS = 0.004  # a slice shorter than this spends more on calls than on steps
 MAX_SLICE_SECONDS = 0.1  # Pause acts within this, whatever the frames cost
 MAX_DETAIL_EVERY = 10  # detail frames at least every 10th frame (about 3 Hz)
+AHEAD_LIMIT = 0.1  # engine time given ahead is remembered up to this (seconds)
+OWED_LIMIT = 1.0  # engine time owed is remembered up to this (seconds)
+DEBT_SPREAD = 2  # each slice pays back this fraction (1/n) of the engine time owed
 COST_MEMORY = 0.2  # weight of the newest frame in the running mean of a frame's cost
 #: Actions that train, held back while the data set does not fit the network.
 TRAINING_ACTIONS = frozenset({"forward", "forward_layer", "step", "epoch", "run"})
@@ -549,6 +553,11 @@ class _Pacing:
         self._cost = {False: 0.0, True: 0.0}  # running mean per kind (detail: True)
         self._frame: bool | None = None  # the kind of the frame since the last slice
         self._slice_end: float | None = None
+        self._slice_start: float | None = None
+        self._debt = 0.0  # engine time owed (seconds; negative: given ahead)
+        # A detail frame's cost, until the frame after it is measured: views finish
+        # some of their work on zero-time timers, which run after the next slice.
+        self._detail_gap: float | None = None
 
     def frame_is_detail(self) -> bool:
         """Called once per frame; True every ``detail_every``-th frame."""
@@ -560,6 +569,8 @@ class _Pacing:
         return detail
 
     def slice_ended(self, now: float) -> None:
+        if self._slice_start is not None:
+            self._debt -= now - self._slice_start
         self._slice_end = now
 
     def slice_seconds(self, now: float, next_frame_ms: int) -> float:
@@ -567,14 +578,39 @@ class _Pacing:
         time since the last slice ended that keeps the engine at ENGINE_SHARE."""
         gap = 0.0 if self._slice_end is None else now - self._slice_end
         if self._frame is not None:
-            kind = self._frame
-            old = self._cost[kind]
-            self._cost[kind] = gap if old == 0.0 else old + COST_MEMORY * (gap - old)
+            self._measured(self._frame, gap)
             self._frame = None
             self._choose_detail_every()
+        # The engine is owed ENGINE_SHARE / (1 − ENGINE_SHARE) of every gap and pays it
+        # back in slices. Time it was given beyond that (slices until the next frame
+        # while frames are cheap) is kept, up to AHEAD_LIMIT, for the next costly frame;
+        # what is still owed is paid over a few slices, so a costly frame delays the
+        # next few frames a little rather than one a lot.
+        debt = self._debt + gap * ENGINE_SHARE / (1 - ENGINE_SHARE)
+        self._debt = min(max(debt, -AHEAD_LIMIT), OWED_LIMIT)
+        self._slice_start = now
         until_frame = next_frame_ms / 1000 - 0.0005 if next_frame_ms >= 0 else 0.0
-        fair = gap * ENGINE_SHARE / (1 - ENGINE_SHARE)
-        return min(max(until_frame, fair, MIN_SLICE_SECONDS), MAX_SLICE_SECONDS)
+        owed = self._debt / DEBT_SPREAD
+        return min(max(until_frame, owed, MIN_SLICE_SECONDS), MAX_SLICE_SECONDS)
+
+    def _measured(self, detail: bool, gap: float) -> None:
+        """Note a frame's cost; what the frame after a detail frame costs beyond a light
+        frame is the detail frame's too."""
+        pending, self._detail_gap = self._detail_gap, None
+        if pending is not None:
+            light = self._cost[False]
+            extra = max(gap - light, 0.0) if not detail and light > 0.0 else 0.0
+            self._remember(True, pending + extra)
+            if not detail:
+                return
+        if detail:
+            self._detail_gap = gap
+        else:
+            self._remember(False, gap)
+
+    def _remember(self, detail: bool, cost: float) -> None:
+        old = self._cost[detail]
+        self._cost[detail] = cost if old == 0.0 else old + COST_MEMORY * (cost - old)
 
     def _choose_detail_every(self) -> None:
         light, detail = self._cost[False], self._cost[True]
