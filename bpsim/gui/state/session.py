@@ -45,7 +45,7 @@ from bpsim.teaching.timeline import Timeline, TimelineError
 REFRESH_INTERVAL_MS = 28  # the frame timer while running: about 35 frames a second
 ENGINE_SHARE = 0.6  # the part of the time the engine keeps at least, on average
 MIN_SLICE_SECONDS = 0.004  # a slice shorter than this spends more on calls than on steps
-MAX_SLICE_SECONDS = 0.1  # Pause acts within this, whatever the frames cost
+MAX_SLICE_SECONDS = 0.06  # Pause acts within this (and the frame after it), whatever frames cost
 MAX_DETAIL_EVERY = 10  # detail frames at least every 10th frame (about 3 Hz)
 AHEAD_LIMIT = 0.1  # engine time given ahead is remembered up to this (seconds)
 OWED_LIMIT = 1.0  # engine time owed is remembered up to this (seconds)
