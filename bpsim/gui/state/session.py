@@ -116,7 +116,7 @@ class Session(QObject):
         self._blocked: str | None = None
         self._running = False
         self._dirty = False
-        self._slice_steps = 1
+        self._step_seconds = 1e-3  # time per step, measured while running
         self._pacing = _Pacing()
         self._run_timer = QTimer(self)
         self._run_timer.setSingleShot(True)
@@ -456,7 +456,7 @@ class Session(QObject):
             return
         self.phaseStarting.emit("run")
         self._running = True
-        self._slice_steps = 1
+        self._step_seconds = 1e-3  # a cautious guess: the first chunk measures it
         self._pacing.restart()
         self._begin()
         self._run_timer.start(0)
@@ -494,23 +494,23 @@ class Session(QObject):
         deadline = start + seconds
         trainer = self.trainer
         taken = 0  # steps asked for: replaying run_steps(taken) redoes the slice exactly
+        # Size each chunk from the measured time per step so the slice ends on time: an
+        # overshoot would delay the next frame.
+        chunk = int(min(max(seconds / self._step_seconds * 0.9, 1), 1 << 16))
         try:
             now = start
             while trainer.stopped is None:
-                # Size each chunk from the measured time per step so the slice ends on
-                # time: an overshoot would delay the next frame.
                 chunk_start = now
-                taken += self._slice_steps
-                done = trainer.run_steps(self._slice_steps)
+                taken += chunk
+                done = trainer.run_steps(chunk)
                 self._dirty = True
                 now = time.perf_counter()
-                per_step = max((now - chunk_start) / max(done, 1), 1e-7)
-                steps_left = (deadline - now) / per_step * 0.9
-                # A few steps are not worth another call: the frame gets them.
-                if steps_left < 8:
-                    self._slice_steps = int(min(max(seconds / per_step * 0.9, 1), 1 << 16))
+                if done:
+                    self._step_seconds = max((now - chunk_start) / done, 1e-7)
+                steps_left = (deadline - now) / self._step_seconds * 0.9
+                if steps_left < 8:  # a few steps are not worth another call
                     break
-                self._slice_steps = int(min(steps_left, 1 << 16))
+                chunk = int(min(steps_left, 1 << 16))
         except DivergenceError as error:
             self.phaseTaken.emit(f"steps:{taken}")
             self.pause()
