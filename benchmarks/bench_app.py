@@ -6,9 +6,10 @@
   (resident set size) with the digits example open;
 - ``click``: Forward (and Backward) → every panel updated and painted, on 2-2-2 and on
   64-20-20-10, median of many clicks;
-- ``live``: Run on XOR 2-4-1 for a few seconds: engine steps per second compared with the
-  headless engine, how often each panel repainted, and how long Pause took to act when
-  pressed at a random moment;
+- ``live``: Run on XOR 2-4-1 and on digits 64-20-20-10, interleaved with the headless
+  ``run_steps`` in the same process (9 rounds of 1.5 s each way): the engine's speed in
+  the window as a fraction of headless, frames a second painted by the loss plot and the
+  editor; then how long Pause took to act when pressed at a random moment;
 - ``plot``: the loss plot redrawing a history of 1,000,000 points.
 
 Run:  QT_QPA_PLATFORM=offscreen python benchmarks/bench_app.py [--json out.json]
@@ -130,57 +131,139 @@ def bench_click() -> dict[str, float]:
     return out
 
 
-def bench_live(seconds: float = 4.0) -> dict[str, float]:
-    from PySide6.QtCore import QEvent, QObject, Qt
-    from PySide6.QtGui import QKeyEvent
-    from PySide6.QtWidgets import QApplication
+def _quantiles(values: list[float]) -> tuple[float, float, float]:
+    """Median, 10th and 90th percentile (with few rounds: near the extremes)."""
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0], ordered[0], ordered[0]
+    deciles = statistics.quantiles(ordered, n=10, method="inclusive")
+    return statistics.median(ordered), deciles[0], deciles[-1]
+
+
+def _live_lesson(path: Path, rounds: int, seconds: float) -> dict[str, float]:
+    """Run in the window against ``run_steps`` headless, in one process, interleaved:
+    each round runs the headless trainer for ``seconds`` and then the window's Run for as
+    long. Early stopping is switched off in both (the digits lesson stops after 3,825
+    steps, a fraction of a second headless), so every round trains at steady state."""
+    import dataclasses
+
+    from pyqtgraph import PlotWidget
+    from PySide6.QtCore import QEvent, QObject
 
     from bpsim.gui import MainWindow
     from bpsim.lessons.files import trainer_from_lesson_file
 
     app = _app()
-    headless = trainer_from_lesson_file(XOR)
-    headless.train_steps(1000)
-    start = time.perf_counter()
-    n = headless.train_steps(200_000)
-    headless_rate = n / (time.perf_counter() - start)
-
-    window = MainWindow(XOR)
+    headless = trainer_from_lesson_file(path)
+    headless.training = dataclasses.replace(headless.training, patience=None)
+    headless.run_steps(500)
+    window = MainWindow(path)
     window.resize(1600, 1000)
     window.show()
     app.processEvents()
-    paints: dict[str, int] = {name: 0 for name in window.panels}
+    session = window.session
+    session.trainer.training = dataclasses.replace(session.trainer.training, patience=None)
+    counts = {"plot": 0, "editor": 0, "frames": 0, "detail": 0}
 
-    class PaintCounter(QObject):
+    class Painted(QObject):
         def __init__(self, name: str) -> None:
             super().__init__()
             self.name = name
 
         def eventFilter(self, obj: QObject, event: QEvent) -> bool:
             if event.type() == QEvent.Type.Paint:
-                paints[self.name] += 1
+                counts[self.name] += 1
             return False
 
-    counters = []
-    for name, panel in window.panels.items():
-        counter = PaintCounter(name)
-        target = panel.viewport() if hasattr(panel, "viewport") else panel
-        target.installEventFilter(counter)
-        for child in panel.findChildren(QObject):
-            if hasattr(child, "viewport"):
-                child.viewport().installEventFilter(counter)
-        counters.append(counter)
-    session = window.session
-    trainer = session.trainer
-    steps_before = trainer.step_count
-    session.start()
-    run_start = time.perf_counter()
-    while time.perf_counter() - run_start < seconds:
+    plot = window.panels["loss_plot"].findChild(PlotWidget, "loss_plot_canvas")
+    watchers = [Painted("plot"), Painted("editor")]
+    plot.viewport().installEventFilter(watchers[0])
+    window.panels["network_editor"].viewport().installEventFilter(watchers[1])
+
+    def frame() -> None:
+        counts["frames"] += 1
+
+    def detail(name: str) -> None:
+        if name == "run":
+            counts["frames"] += 1
+            counts["detail"] += 1
+
+    session.runProgress.connect(frame)
+    session.phaseFinished.connect(detail)
+    rows: dict[str, list[float]] = {
+        "wall": [],
+        "cpu": [],
+        "plot_fps": [],
+        "editor_fps": [],
+        "frames": [],
+        "detail": [],
+        "headless": [],
+        "plot_fps_cpu": [],
+        "editor_fps_cpu": [],
+    }
+    session.start()  # warm up: the pacing measures both kinds of frame
+    warm = time.perf_counter()
+    while time.perf_counter() - warm < 0.5:
         app.processEvents()
-    elapsed = time.perf_counter() - run_start
-    steps = session.trainer.step_count - steps_before
-    for name in paints:
-        paints[name] = 0
+    session.pause()
+    for _ in range(rounds):
+        steps, wall, cpu = 0, time.perf_counter(), time.process_time()
+        while time.perf_counter() - wall < seconds:
+            steps += headless.run_steps(256)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        headless_wall, headless_cpu = steps / wall, steps / cpu
+        for name in counts:
+            counts[name] = 0
+        before = session.trainer.step_count
+        session.start()
+        wall, cpu = time.perf_counter(), time.process_time()
+        while time.perf_counter() - wall < seconds:
+            app.processEvents()
+        session.pause()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        steps = session.trainer.step_count - before
+        rows["wall"].append(steps / wall / headless_wall)
+        rows["cpu"].append(steps / cpu / headless_cpu)
+        rows["headless"].append(headless_wall)
+        rows["plot_fps"].append(counts["plot"] / wall)
+        rows["editor_fps"].append(counts["editor"] / wall)
+        rows["frames"].append(counts["frames"] / wall)
+        rows["detail"].append(counts["detail"] / wall)
+        # Run never leaves the CPU idle, so on a quiet core wall time would equal this
+        # process's CPU time: frames per CPU second are the frame rate without the load
+        rows["plot_fps_cpu"].append(counts["plot"] / cpu)
+        rows["editor_fps_cpu"].append(counts["editor"] / cpu)
+    window.setWindowModified(False)
+    window.close()
+    out: dict[str, float] = {}
+    for name, values in rows.items():
+        median, low, high = _quantiles(values)
+        out[name], out[f"{name}_p10"], out[f"{name}_p90"] = median, low, high
+    return out
+
+
+def bench_live(rounds: int = 9, seconds: float = 1.5) -> dict[str, float]:
+    """Run on XOR 2-4-1 and on digits 64-20-20-10: engine speed inside Run as a fraction
+    of ``run_steps`` headless (wall clock and this process's CPU time), how often the loss
+    plot and the editor painted, frames and detail frames a second; then how long Pause
+    takes to act when pressed at a random moment."""
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    from bpsim.gui import MainWindow
+
+    result: dict[str, float] = {"load_average_1min": os.getloadavg()[0]}
+    for label, path in (("xor", XOR), ("digits", DIGITS)):
+        for key, value in _live_lesson(path, rounds, seconds).items():
+            result[f"{label}_{key}"] = value
+
+    app = _app()
+    window = MainWindow(XOR)
+    window.resize(1600, 1000)
+    window.show()
+    app.processEvents()
+    session = window.session
     # Pause latency: a key press arrives from outside at a random moment.
     latencies = []
     for delay in (0.13, 0.27, 0.41, 0.05, 0.33):
@@ -214,25 +297,10 @@ def bench_live(seconds: float = 4.0) -> dict[str, float]:
         if stopped and pressed:
             latencies.append(stopped[0] - pressed[0])
         session.pause()
-    # Repaint rate over a fresh run of known length.
-    for name in paints:
-        paints[name] = 0
-    session.start()
-    run_start = time.perf_counter()
-    while time.perf_counter() - run_start < 2.0:
-        app.processEvents()
-    session.pause()
-    paint_elapsed = time.perf_counter() - run_start
     window.setWindowModified(False)
     window.close()
-    result = {
-        "headless_steps_per_s": headless_rate,
-        "run_steps_per_s": steps / elapsed,
-        "run_fraction_of_headless": steps / elapsed / headless_rate,
-        "pause_latency_ms_max": max(latencies) * 1000 if latencies else float("nan"),
-    }
-    for name, count in paints.items():
-        result[f"repaints_per_s_{name}"] = count / paint_elapsed
+    result["pause_latency_ms_max"] = max(latencies) * 1000 if latencies else float("nan")
+    result["load_average_1min_after"] = os.getloadavg()[0]
     return result
 
 
@@ -271,12 +339,14 @@ def main() -> None:
     )
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--only", nargs="*", choices=("help", "start", "click", "live", "plot"))
+    parser.add_argument("--rounds", type=int, default=9, help="live: interleaved rounds")
+    parser.add_argument("--seconds", type=float, default=1.5, help="live: seconds a round")
     args = parser.parse_args()
     benches = {
         "help": bench_help,
         "start": bench_start,
         "click": bench_click,
-        "live": bench_live,
+        "live": lambda: bench_live(args.rounds, args.seconds),
         "plot": bench_plot,
     }
     results: dict[str, float] = {}

@@ -146,9 +146,8 @@ def _copy_after(source: LossSeries, target: LossSeries, after: float, until: flo
     xs = source.x
     start = int(np.searchsorted(xs, after, side="right"))
     stop = int(np.searchsorted(xs, until, side="right"))
-    if start < stop:
-        for x, y in zip(xs[start:stop].tolist(), source.values[start:stop].tolist(), strict=True):
-            target.append(x, y)
+    if start < stop:  # extend is exactly appending one by one, without a call per point
+        target.extend(xs[start:stop], source.values[start:stop])
 
 
 def _nbytes(value: object, seen: set[int]) -> int:

@@ -3,8 +3,12 @@
 On a linear axis the curves are handed the engine's own history buffers (``series.x``
 and ``series.values`` are views, so nothing is copied). pyqtgraph clips to the visible x
 range and peak-downsamples to about one min/max pair per pixel column, so a million steps
-draw about as fast as a thousand. Redraws follow the session's ``historyChanged``, which
-the session itself paces (about 30 Hz while running); nothing here runs per training step.
+draw about as fast as a thousand. Redraws follow the session's ``historyChanged``;
+nothing here runs per training step.
+
+While Run is on, the session's frame timer (about 35 Hz; ``runProgress``, and
+``historyChanged`` on its detail frames) paces the redraws: one ``setData`` per curve a
+frame, however many steps the engine took in between.
 
 On a log axis the curves get log10 of the losses from :class:`_Log10Mirror`, which only
 computes the logarithm of values appended since the last redraw: ``np.log10`` of a million
@@ -340,9 +344,15 @@ class LossPlot(QWidget):
 
         self._apply_scale(1.0)
         session.historyChanged.connect(self.redraw)
+        session.runProgress.connect(self.redraw)  # the session's frame timer while running
         session.lessonReplaced.connect(self.redraw)
-        session.phaseFinished.connect(lambda _name: self.redraw())  # Forward's loss at once
+        session.phaseFinished.connect(self._phase_finished)
         self.redraw()
+
+    def _phase_finished(self, name: str) -> None:
+        """Forward's loss shows at once; a Run frame has already redrawn (historyChanged)."""
+        if name != "run":
+            self.redraw()
 
     # -- text size -------------------------------------------------------------------
 
@@ -637,11 +647,14 @@ class LossPlot(QWidget):
         """Pen and antialiasing for a curve of ``points`` points (see DENSE_POINTS);
         ``faint``: the per-step losses under the epoch means, as pale dots."""
         dense = points > DENSE_POINTS
+        # While Run redraws about 35 times a second, no curve is antialiased: smooth
+        # edges double a frame's painting (the frame after Pause draws them smooth again).
+        smooth = not dense and not self._session.running
         color = self._curve_colors[which]
         if faint:
             pale = pg.mkColor(color)
             pale.setAlpha(70)
-            style: dict[str, object] = {"pen": pg.mkPen(pale, width=1), "antialias": not dense}
+            style: dict[str, object] = {"pen": pg.mkPen(pale, width=1), "antialias": smooth}
             if points <= 2000:  # dots read as samples; beyond that a thin band does
                 style.update(pen=None, symbol="o", symbolSize=5, symbolPen=None, symbolBrush=pale)
             else:
@@ -650,10 +663,10 @@ class LossPlot(QWidget):
         dash = Qt.PenStyle.SolidLine if which == "train" else Qt.PenStyle.DashLine
         pen = pg.mkPen(color, width=1 if dense else self._curve_width, style=dash)
         if not markers or points > FEW_POINTS:
-            return {"pen": pen, "antialias": not dense, "symbol": None}
+            return {"pen": pen, "antialias": smooth, "symbol": None}
         # a few epochs: markers, so one epoch's mean or validation loss is not invisible
         marker = {"symbol": "o", "symbolSize": 7, "symbolBrush": color, "symbolPen": None}
-        return {"pen": pen, "antialias": True, **marker}
+        return {"pen": pen, "antialias": not self._session.running, **marker}
 
     def _set_mean_legend(self, shown: bool) -> None:
         """Per-step dots and their epoch means, or one training curve."""

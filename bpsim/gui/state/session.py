@@ -5,10 +5,23 @@ its signals. Views read the trainer (``session.trainer``) but never change it; t
 controller's undo commands (:mod:`bpsim.gui.state.commands`), rewinding
 (:mod:`bpsim.gui.state.rewind`) and the shell call a method here, which changes the
 trainer (through :mod:`bpsim.core` or the pure edits of :mod:`bpsim.lessons`) and emits
-the signals views follow. While Run is on, training
-happens in short time slices on the GUI thread and the signals are emitted by a refresh
-timer at a steady rate, not once per step, so painting never falls behind the engine and
-Pause acts between two slices.
+the signals views follow.
+
+While Run is on, training happens on the GUI thread in time slices of the lean loop
+(:meth:`Trainer.run_steps`), and a frame timer (about 35 Hz), not the engine, decides
+when views hear of it:
+
+- every frame emits ``runProgress`` (the loss curve and counters: cheap views);
+- every N-th frame is a *detail* frame that emits the full set (``parametersChanged``,
+  ``traceChanged``, ``historyChanged``, ``stateChanged``, ``phaseFinished("run")``), which
+  the network editor, the parameter table and the lesson's views follow. N is chosen
+  from the measured cost of both kinds of frame so that the engine keeps at least
+  :data:`ENGINE_SHARE` of the time: 1 on XOR, more on a 64-20-20-10 network whose editor
+  takes 20–40 ms to redraw;
+- each slice ends when the next frame is due, unless the engine is owed time: it is owed
+  its share of every frame's cost and is paid back over the next few slices, so a slow
+  frame delays the next frames a little instead of starving the engine. Slices are at
+  most :data:`MAX_SLICE_SECONDS`, so Pause acts within one.
 """
 
 from __future__ import annotations
@@ -21,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from bpsim.core.spec import OptimizerSpec
 from bpsim.core.trainer import DivergenceError, Phase, PhaseError, Trainer
@@ -29,8 +42,15 @@ from bpsim.lessons import dataset_edit
 from bpsim.lessons.structure import training_problem
 from bpsim.teaching.timeline import Timeline, TimelineError
 
-RUN_SLICE_SECONDS = 0.018  # engine time per slice while running: about half of a 25 Hz frame
-REFRESH_INTERVAL_MS = 33  # panels redraw about 30 times a second while running
+REFRESH_INTERVAL_MS = 28  # the frame timer while running: about 35 frames a second
+ENGINE_SHARE = 0.6  # the part of the time the engine keeps at least, on average
+MIN_SLICE_SECONDS = 0.004  # a slice shorter than this spends more on calls than on steps
+MAX_SLICE_SECONDS = 0.06  # Pause acts within this (and the frame after it), whatever frames cost
+MAX_DETAIL_EVERY = 10  # detail frames at least every 10th frame (about 3 Hz)
+AHEAD_LIMIT = 0.1  # engine time given ahead is remembered up to this (seconds)
+OWED_LIMIT = 1.0  # engine time owed is remembered up to this (seconds)
+DEBT_SPREAD = 2  # each slice pays back this fraction (1/n) of the engine time owed
+COST_MEMORY = 0.2  # weight of the newest frame in the running mean of a frame's cost
 #: Actions that train, held back while the data set does not fit the network.
 TRAINING_ACTIONS = frozenset({"forward", "forward_layer", "step", "epoch", "run"})
 
@@ -75,6 +95,9 @@ class Session(QObject):
     # named as Timeline.record names it ("steps:N" for a Run slice; also when it diverged).
     phaseStarting = Signal(str)
     phaseTaken = Signal(str)
+    # While running, once per frame (about 35 Hz): the history and the counters moved.
+    # Parameters and the pass on screen are announced less often (see the module doc).
+    runProgress = Signal()
 
     def __init__(
         self, trainer: Trainer, path: Path | None = None, parent: QObject | None = None
@@ -93,11 +116,13 @@ class Session(QObject):
         self._blocked: str | None = None
         self._running = False
         self._dirty = False
-        self._slice_steps = 1
+        self._step_seconds = 1e-3  # time per step, measured while running
+        self._pacing = _Pacing()
         self._run_timer = QTimer(self)
         self._run_timer.setSingleShot(True)
         self._run_timer.timeout.connect(self._run_slice)
         self._refresh_timer = QTimer(self)
+        self._refresh_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._refresh_timer.setInterval(REFRESH_INTERVAL_MS)
         self._refresh_timer.timeout.connect(self._refresh)
         self._reset_changed()
@@ -431,7 +456,8 @@ class Session(QObject):
             return
         self.phaseStarting.emit("run")
         self._running = True
-        self._slice_steps = 1
+        self._step_seconds = 1e-3  # a cautious guess: the first chunk measures it
+        self._pacing.restart()
         self._begin()
         self._run_timer.start(0)
         self._refresh_timer.start()
@@ -455,31 +481,43 @@ class Session(QObject):
         else:
             self.start()
 
+    @property
+    def detail_every(self) -> int:
+        """While running: every how many frames the parameters and the pass are redrawn."""
+        return self._pacing.detail_every
+
     def _run_slice(self) -> None:
         if not self._running:
             return
         start = time.perf_counter()
-        deadline = start + RUN_SLICE_SECONDS
+        seconds = self._pacing.slice_seconds(start, self._refresh_timer.remainingTime())
+        deadline = start + seconds
         trainer = self.trainer
-        taken = 0  # steps asked for: replaying train_steps(taken) redoes the slice exactly
+        taken = 0  # steps asked for: replaying run_steps(taken) redoes the slice exactly
+        # Size each chunk from the measured time per step so the slice ends on time: an
+        # overshoot would delay the next frame.
+        chunk = int(min(max(seconds / self._step_seconds * 0.9, 1), 1 << 16))
         try:
             now = start
-            while now < deadline and trainer.stopped is None:
-                # Size each chunk from the measured time per step so the slice ends on
-                # time: an overshoot would delay the next repaint.
+            while trainer.stopped is None:
                 chunk_start = now
-                taken += self._slice_steps
-                done = trainer.train_steps(self._slice_steps)
+                taken += chunk
+                done = trainer.run_steps(chunk)
                 self._dirty = True
                 now = time.perf_counter()
-                per_step = (now - chunk_start) / max(done, 1)
-                left = deadline - now
-                self._slice_steps = int(min(max(left / max(per_step, 1e-7) * 0.9, 1), 4096))
+                if done:
+                    self._step_seconds = max((now - chunk_start) / done, 1e-7)
+                steps_left = (deadline - now) / self._step_seconds * 0.9
+                if steps_left < 8:  # a few steps are not worth another call
+                    break
+                chunk = int(min(steps_left, 1 << 16))
         except DivergenceError as error:
             self.phaseTaken.emit(f"steps:{taken}")
             self.pause()
             self.diverged.emit(str(error))
             return
+        finally:
+            self._pacing.slice_ended(time.perf_counter())
         if taken:
             self.phaseTaken.emit(f"steps:{taken}")
         if trainer.stopped is not None:
@@ -489,9 +527,101 @@ class Session(QObject):
         self._run_timer.start(0)
 
     def _refresh(self, final: bool = False) -> None:
+        """A frame: ``runProgress``, and on detail frames (and at the end) every signal."""
         if not (self._dirty or final):
             return
         self._dirty = False
+        if not final and not self._pacing.frame_is_detail():
+            self.runProgress.emit()
+            return
         self._end("run" if self._running else "step", params=True, history=True)
         if self._running:
             self._begin()
+
+
+class _Pacing:
+    """How long the next slice runs and which frames are detail frames, from what the
+    last frames cost (the time between the end of a slice and the start of the next:
+    the views' work and their painting)."""
+
+    def __init__(self) -> None:
+        self.restart()
+
+    def restart(self) -> None:
+        self.detail_every = 2  # one frame of each kind first: both costs get measured
+        self._since_detail = 0
+        self._cost = {False: 0.0, True: 0.0}  # running mean per kind (detail: True)
+        self._frame: bool | None = None  # the kind of the frame since the last slice
+        self._slice_end: float | None = None
+        self._slice_start: float | None = None
+        self._debt = 0.0  # engine time owed (seconds; negative: given ahead)
+        # A detail frame's cost, until the frame after it is measured: views finish
+        # some of their work on zero-time timers, which run after the next slice.
+        self._detail_gap: float | None = None
+
+    def frame_is_detail(self) -> bool:
+        """Called once per frame; True every ``detail_every``-th frame."""
+        self._since_detail += 1
+        detail = self._since_detail >= self.detail_every
+        if detail:
+            self._since_detail = 0
+        self._frame = detail
+        return detail
+
+    def slice_ended(self, now: float) -> None:
+        if self._slice_start is not None:
+            self._debt -= now - self._slice_start
+        self._slice_end = now
+
+    def slice_seconds(self, now: float, next_frame_ms: int) -> float:
+        """The next slice: until the next frame is due, but at least the share of the
+        time since the last slice ended that keeps the engine at ENGINE_SHARE."""
+        gap = 0.0 if self._slice_end is None else now - self._slice_end
+        if self._frame is not None:
+            self._measured(self._frame, gap)
+            self._frame = None
+            self._choose_detail_every()
+        # The engine is owed ENGINE_SHARE / (1 − ENGINE_SHARE) of every gap and pays it
+        # back in slices. Time it was given beyond that (slices until the next frame
+        # while frames are cheap) is kept, up to AHEAD_LIMIT, for the next costly frame;
+        # what is still owed is paid over a few slices, so a costly frame delays the
+        # next few frames a little rather than one a lot.
+        debt = self._debt + gap * ENGINE_SHARE / (1 - ENGINE_SHARE)
+        self._debt = min(max(debt, -AHEAD_LIMIT), OWED_LIMIT)
+        self._slice_start = now
+        until_frame = next_frame_ms / 1000 - 0.0005 if next_frame_ms >= 0 else 0.0
+        owed = self._debt / DEBT_SPREAD
+        return min(max(until_frame, owed, MIN_SLICE_SECONDS), MAX_SLICE_SECONDS)
+
+    def _measured(self, detail: bool, gap: float) -> None:
+        """Note a frame's cost; what the frame after a detail frame costs beyond a light
+        frame is the detail frame's too."""
+        pending, self._detail_gap = self._detail_gap, None
+        if pending is not None:
+            light = self._cost[False]
+            extra = max(gap - light, 0.0) if not detail and light > 0.0 else 0.0
+            self._remember(True, pending + extra)
+            if not detail:
+                return
+        if detail:
+            self._detail_gap = gap
+        else:
+            self._remember(False, gap)
+
+    def _remember(self, detail: bool, cost: float) -> None:
+        old = self._cost[detail]
+        self._cost[detail] = cost if old == 0.0 else old + COST_MEMORY * (cost - old)
+
+    def _choose_detail_every(self) -> None:
+        light, detail = self._cost[False], self._cost[True]
+        if detail == 0.0:
+            return  # no detail frame measured yet
+        budget = (1 - ENGINE_SHARE) * REFRESH_INTERVAL_MS / 1000
+        extra, room = detail - light, budget - light
+        if extra <= 0:
+            every = 1
+        elif room <= 0:
+            every = MAX_DETAIL_EVERY
+        else:
+            every = math.ceil(extra / room)
+        self.detail_every = min(max(every, 1), MAX_DETAIL_EVERY)

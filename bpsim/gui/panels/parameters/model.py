@@ -7,7 +7,9 @@ O(1) per cell, which keeps a 784-20-20-10 network (16,330 rows) as quick as the 
 
 Changes arrive as the session's signals and leave as one ``dataChanged`` per signal over
 the columns it affects; only a new lesson resets the model, and a new optimizer only
-removes and inserts its state columns.
+removes and inserts its state columns. A Run detail frame (the session's four signals at
+a few hertz) is one refresh and one ``dataChanged``, on its ``phaseFinished("run")``,
+at most every RUNNING_REFRESH_SECONDS.
 
 Sorting is done here, with NumPy, rather than by a ``QSortFilterProxyModel``: a proxy
 asks ``data()`` O(n log n) times through Python. Measured on 16,330 rows: the proxy took
@@ -21,6 +23,7 @@ last either way; the Parameter column sorts back to file order.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -50,6 +53,7 @@ SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the sort key (see the module do
 KEY_ROLE = int(Qt.ItemDataRole.UserRole) + 2  # the row's ParameterKey
 
 SIGNIFICANT_DIGITS = 6
+RUNNING_REFRESH_SECONDS = 0.25  # while Run is on, the table redraws at most 4 times a second
 HIGHLIGHT = QColor("#ffe98a")  # changed in the last phase
 HIGHLIGHT_TEXT = QColor("#000000")
 FROZEN_TEXT = QColor("#8c8c8c")
@@ -121,6 +125,7 @@ class ParameterTableModel(QAbstractTableModel):
         self._check: GradientCheck | None = None
         self._check_rows: np.ndarray | None = None  # the batch the check was made on
         self._check_loss: str | None = None
+        self._run_refreshed = -math.inf  # when a Run frame last refreshed the table
         self._build()
         session.lessonReplaced.connect(self._on_lesson_replaced)
         session.parametersChanged.connect(self._on_parameters_changed)
@@ -633,7 +638,15 @@ class ParameterTableModel(QAbstractTableModel):
         self._build()
         self.endResetModel()
 
+    def _in_run_frame(self) -> bool:
+        """A Run detail frame is under way: its phaseFinished("run") redraws once for all
+        of its signals (see _on_phase_finished), so the others need not."""
+        session = self._session
+        return session.running and session.last_phase == "run"
+
     def _on_parameters_changed(self) -> None:
+        if self._in_run_frame():
+            return
         self._forget_check()
         self._refresh()
         # values, their last update and the optimizer state all move together
@@ -641,6 +654,8 @@ class ParameterTableModel(QAbstractTableModel):
         self._resort_if(*range(COLUMN_VALUE, self.columnCount()))
 
     def _on_trace_changed(self) -> None:
+        if self._in_run_frame():
+            return
         trace = self._session.trainer.trace
         rows = self._check_rows
         if rows is not None and (
@@ -652,12 +667,27 @@ class ParameterTableModel(QAbstractTableModel):
         self._resort_if(COLUMN_GRADIENT)
 
     def _on_state_changed(self) -> None:
+        if self._in_run_frame():
+            return
         # the phase decides whether gradients and updates are shown at all
         self._refresh()
         self._changed_columns(COLUMN_GRADIENT, COLUMN_UPDATE)
         self._resort_if(COLUMN_GRADIENT, COLUMN_UPDATE)
 
-    def _on_phase_finished(self, _name: str) -> None:
+    def _on_phase_finished(self, name: str) -> None:
+        if name == "run" and self._in_run_frame():
+            # one refresh and one dataChanged for the frame's four signals, a few times a
+            # second: numbers changing faster cannot be read, and a repaint of the table
+            # costs 5–10 ms (Pause's last frame always refreshes, as a step)
+            now = time.monotonic()
+            if now - self._run_refreshed < RUNNING_REFRESH_SECONDS:
+                return
+            self._run_refreshed = now
+            self._forget_check()
+            self._refresh()
+            self._changed_columns(COLUMN_PARAMETER, self.columnCount() - 1)
+            self._resort_if(*range(COLUMN_VALUE, self.columnCount()))
+            return
         self._refresh()
         roles = [
             int(Qt.ItemDataRole.BackgroundRole),
