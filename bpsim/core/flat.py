@@ -112,6 +112,9 @@ class OptimizerRunner:
     def commit(self) -> None:
         self.optimizer.commit()
 
+    def count_steps(self, count: int) -> None:
+        self.optimizer.count_steps(count, [True] if self.flat_mode else self.trainable)
+
     def nonfinite_state(self, pending: bool = False) -> str | None:
         """The first state buffer that is not finite (see Optimizer.nonfinite_state)."""
         return self.optimizer.nonfinite_state(pending)

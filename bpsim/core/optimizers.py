@@ -364,6 +364,13 @@ class Optimizer:
         else:
             self._proposal = (done, self.buffer_names())
 
+    def count_steps(self, count: int, trainable: Sequence[bool]) -> None:
+        """Count ``count`` updates of the trainable arrays made without :meth:`propose`:
+        the scalar path's plain SGD, whose only state is the step count."""
+        for i, on in enumerate(trainable):
+            self._steps[i] += count if on else 0
+        self._proposal = None
+
     def nonfinite_state(self, pending: bool = False) -> str | None:
         """The name of the first state buffer holding a NaN or an infinity (in the state
         the last ``propose`` computed when ``pending``), else None. A state that

@@ -15,6 +15,7 @@ import pytest
 from engine_lessons import random_lesson
 
 from bpsim.cli.main import main as cli_main
+from bpsim.core.scalar_run import plain_sgd_kernel
 from bpsim.core.spec import Lesson, TrainingSpec
 from bpsim.core.trainer import BLOCK_STEPS, DivergenceError, Trainer
 from bpsim.fileformat import dumps_lesson, parse_lesson
@@ -317,3 +318,71 @@ def test_a_block_keeps_a_bounded_number_of_outputs_aside() -> None:
     small = Trainer(general("sgd", {"learning_rate": 0.1})[0])
     small.run_steps(20)
     assert sum(b.size for b in small._block_outputs) <= 2 * BLOCK_ROWS
+
+
+#: Tiny networks on the straight-line scalar path (bpsim/core/scalar.py), one sample a
+#: step: every activation and loss it covers, every bias mode.
+SCALAR_SHAPES = {
+    "2-3-2-sigmoid-bce-none": ([2, 3, 2], ["sigmoid", "sigmoid"], "binary_cross_entropy", "none"),
+    "2-4-1-tanh-bce": ([2, 4, 1], ["tanh", "sigmoid"], "binary_cross_entropy", "per_neuron"),
+    "3-3-2-relu-linear-mse": ([3, 3, 2], ["relu", "linear"], "mse", "per_neuron"),
+    "2-2-2-1-tanh-half-sse-shared": (
+        [2, 2, 2, 1],
+        ["tanh", "sigmoid", "linear"],
+        "half_sse",
+        "shared",
+    ),
+}
+SCALAR_OPTIMIZERS = [OPTIMIZERS[0], ("sgd", {"learning_rate": 0.1, "weight_decay": 0.01})]
+SCALAR_OPTIMIZERS += [OPTIMIZERS[1], OPTIMIZERS[6]]
+
+
+@pytest.mark.parametrize("shape", SCALAR_SHAPES.values(), ids=SCALAR_SHAPES.keys())
+@pytest.mark.parametrize(
+    ("name", "hyper"), SCALAR_OPTIMIZERS, ids=["sgd", "sgd-decay", "nesterov", "adam"]
+)
+def test_every_mode_gives_the_same_bits_on_the_scalar_path(
+    shape, name: str, hyper: dict[str, float | bool]
+) -> None:
+    """Plain SGD runs whole blocks in the generated code, the others step through the
+    generated per-layer functions; phases, Run, Epoch, run_epochs and resume agree."""
+    sizes, activations, loss, bias = shape
+    lesson = random_lesson(
+        sizes,
+        activations,
+        loss,
+        bias=bias,
+        samples=3,
+        seed=4,
+        optimizer=name,
+        training=TrainingSpec(batch_size=1, shuffle=True, seed=5),
+        **hyper,
+    )
+    trainer = Trainer(lesson)
+    assert trainer.network.scalar_kernel() is not None
+    # plain SGD (with or without decay) runs whole blocks in the generated code
+    assert (plain_sgd_kernel(trainer) is not None) == (name == "sgd" and "momentum" not in hyper)
+    epochs = 70
+    reference = by_phases(lesson, 3 * epochs)
+    assert np.isfinite(reference.network.flat).all()
+    expected = fingerprint(reference)
+    assert fingerprint(by_run(lesson, 3 * epochs)) == expected
+    assert fingerprint(by_epochs(lesson, epochs)) == expected
+    assert fingerprint(by_epoch_chunks(lesson, epochs)) == expected
+    assert fingerprint(by_resume(lesson, 3 * epochs)) == expected
+
+
+def test_the_inspector_sees_the_same_last_pass_after_a_scalar_run() -> None:
+    lesson, _ = tiny("sgd", {"learning_rate": 0.1})
+    stepped, ran = Trainer(lesson), Trainer(lesson)
+    for _ in range(BLOCK_STEPS + 11):
+        stepped.step()
+    ran.run_steps(BLOCK_STEPS + 11)
+    a, b = stepped.trace, ran.trace
+    assert a is not None and b is not None
+    for name in ("z", "a", "fprime", "grad_a", "delta"):
+        for x, y in zip(getattr(a, name)[1:], getattr(b, name)[1:], strict=True):
+            assert x.tobytes() == y.tobytes(), name
+    assert a.flat_grads.tobytes() == b.flat_grads.tobytes()
+    assert a.sample_losses.tobytes() == b.sample_losses.tobytes()
+    assert fingerprint(ran) == fingerprint(stepped)
