@@ -96,6 +96,13 @@ class OptimizerRunner:
     ) -> None:
         """Write Δ into ``flat_delta`` (whose views are ``deltas``) from the trace's
         gradients; see Optimizer.propose (``inplace``: propose and commit in one)."""
+        if inplace and self.flat_mode and self.optimizer.name == "sgd":
+            hyper = self.optimizer.hyper
+            if hyper["momentum"] == 0 and hyper["weight_decay"] == 0:
+                # plain SGD: Δ = g·(−η), SGD's one operation, without its bookkeeping
+                np.multiply(trace.flat_grads, -float(hyper["learning_rate"]), out=flat_delta)
+                self.optimizer.count_steps(1, (True,))
+                return
         if self.flat_mode:
             self.optimizer.propose(
                 (network.flat,), (trace.flat_grads,), (True,), (flat_delta,), inplace

@@ -21,7 +21,7 @@ import numpy as np
 from bpsim.core.activations import Activation, get_activation
 from bpsim.core.flat import ParameterLayout
 from bpsim.core.losses import Loss, get_loss
-from bpsim.core.scalar import Kernel, Shape, kernel_for
+from bpsim.core.scalar import MAX_PARAMETERS, Kernel, Shape, kernel_for
 from bpsim.core.spec import LayerSpec, Parameters, default_labels
 
 #: A step whose largest matrix product has at most this many multiply-adds runs BLAS on
@@ -157,6 +157,7 @@ class Network:
         self.biases: list[np.ndarray] = self._arrays[1::2]
         self.set_parameters(parameters)
         self._kernel: tuple[Loss | None, Kernel | None] = (None, None)
+        self._tiny = self.layout.total <= MAX_PARAMETERS  # may take the scalar path
 
     def scalar_kernel(self) -> Kernel | None:
         """The straight-line scalar path, canonical for this network's one-sample passes
@@ -253,7 +254,7 @@ class Network:
         operations): no loss, and no output f'(z) when the loss's delta does not read it.
         Changes only ``trace``. One sample through a tiny network: the scalar path.
         """
-        if trace.a[0].shape[0] == 1 and (kernel := self.scalar_kernel()) is not None:
+        if self._tiny and trace.a[0].shape[0] == 1 and (kernel := self.scalar_kernel()):
             a = trace.a
             z_k, a_k, f_k = kernel.forward[k](self.flat.tolist(), a[k - 1][0].tolist())
             trace.z[k][0], a[k][0], trace.fprime[k][0] = z_k, a_k, f_k
@@ -291,7 +292,7 @@ class Network:
         where the loss computes its delta directly. The deltas and gradients are the same
         bits either way. One sample through a tiny network: the scalar path.
         """
-        if trace.a[0].shape[0] == 1 and (kernel := self.scalar_kernel()) is not None:
+        if self._tiny and trace.a[0].shape[0] == 1 and (kernel := self.scalar_kernel()):
             after = trace.targets if k == self.depth else trace.delta[k + 1]
             g, d, q = kernel.backward[k](
                 self.flat.tolist(),
