@@ -220,10 +220,16 @@ def test_early_stopping_stops_every_mode_at_the_same_step() -> None:
 
 
 @pytest.mark.parametrize(
-    "hyper", [{"learning_rate": 40.0}, {"learning_rate": 8.0, "momentum": 0.9}]
+    ("hyper", "batch"),
+    [
+        ({"learning_rate": 40.0}, 2),
+        ({"learning_rate": 8.0, "momentum": 0.9}, 2),
+        ({"learning_rate": 9.0}, 1),  # the scalar path's plain-SGD blocks
+        ({"learning_rate": 9.0, "weight_decay": 0.5}, 1),
+    ],
 )
 def test_divergence_in_a_run_block_stops_where_stepping_stops(
-    hyper: dict[str, float],
+    hyper: dict[str, float], batch: int
 ) -> None:
     """A learning rate that blows up in the middle of a Run block: the block is rewound
     and replayed, so Run stops at the same step, with the same message and the same last
@@ -233,9 +239,10 @@ def test_divergence_in_a_run_block_stops_where_stepping_stops(
         ["linear", "linear"],
         "half_sse",
         samples=6,
-        training=TrainingSpec(batch_size=2),
+        training=TrainingSpec(batch_size=batch),
         **hyper,
     )
+    assert (plain_sgd_kernel(Trainer(lesson)) is not None) == (batch == 1)
     stepped = Trainer(lesson)
     with pytest.raises(DivergenceError) as by_step:
         for _ in range(10_000):
@@ -386,3 +393,27 @@ def test_the_inspector_sees_the_same_last_pass_after_a_scalar_run() -> None:
     assert a.flat_grads.tobytes() == b.flat_grads.tobytes()
     assert a.sample_losses.tobytes() == b.sample_losses.tobytes()
     assert fingerprint(ran) == fingerprint(stepped)
+
+
+def test_frozen_arrays_on_the_scalar_path_give_the_same_bits() -> None:
+    """A frozen layer keeps the tiny network on the scalar pass but off the plain-SGD
+    blocks (which move every parameter): every mode still agrees, the frozen weights
+    never move."""
+    lesson = random_lesson(
+        [2, 3, 1],
+        ["tanh", "sigmoid"],
+        "binary_cross_entropy",
+        samples=3,
+        training=TrainingSpec(batch_size=1, shuffle=True, seed=1),
+    )
+    layers = list(lesson.layers)
+    layers[1] = replace(layers[1], train_weights=False)
+    lesson = replace(lesson, layers=layers)
+    trainer = Trainer(lesson)
+    assert trainer.network.scalar_kernel() is not None and plain_sgd_kernel(trainer) is None
+    frozen = trainer.network.weights[0].copy()
+    expected = fingerprint(by_phases(lesson, 300))
+    ran = by_run(lesson, 300)
+    assert fingerprint(ran) == expected
+    assert fingerprint(by_resume(lesson, 300)) == expected
+    assert ran.network.weights[0].tobytes() == frozen.tobytes()
