@@ -201,3 +201,21 @@ def test_plain_sgd_blocks_count_the_optimizer_steps() -> None:
     trainer.run_steps(500)
     assert trainer.optimizer.steps() == [500] * 4
     assert trainer.optimizer.state_dict()["step"] == [500] * 4
+
+
+def test_extreme_values_behave_as_in_numpy() -> None:
+    """e^x overflowing (math.exp raises where NumPy gives ∞), saturated sigmoids and NaN:
+    the scalar pass gives NumPy's values and raises nothing."""
+    kernel = kernel_for(Shape((1, 3), ("sigmoid",), ("none",), "half_sse"))
+    assert kernel is not None
+    z, a, f = kernel.forward[1]([-1e6, 1e6, math.nan], [1.0])
+    assert z[:2] == [-1e6, 1e6] and math.isnan(z[2])
+    assert a[:2] == [0.0, 1.0] and f[:2] == [0.0, 0.0] and math.isnan(a[2])
+    relu = kernel_for(Shape((1, 2), ("relu",), ("none",), "mse"))
+    assert relu is not None
+    _, a, f = relu.forward[1]([math.nan, -0.0], [1.0])
+    assert math.isnan(a[0]) and a[1] == 0.0 and f == [0.0, 0.0]
+    bce = kernel_for(Shape((1, 1), ("linear",), ("none",), "binary_cross_entropy"))
+    assert bce is not None
+    g, d, q = bce.backward[1]([2.0], [1.0], [1.0], [1.0], [1.0], [0.0])
+    assert g == d == [1.0 / 1e-12] and q == [1.0 / 1e-12]  # PyTorch's floor on o(1 − o)
