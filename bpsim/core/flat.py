@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bpsim.core.optimizers import Optimizer, OptimizerStateError, make_optimizer
+from bpsim.core.optimizers import SGD, Optimizer, OptimizerStateError, make_optimizer
 from bpsim.core.spec import OptimizerSpec
 
 if TYPE_CHECKING:
@@ -118,6 +118,12 @@ class OptimizerRunner:
 
     def commit(self) -> None:
         self.optimizer.commit()
+
+    def momentum_started(self) -> bool:
+        """SGD: whether every trainable array's momentum buffer has started."""
+        optimizer = self.optimizer
+        trainable = [True] if self.flat_mode else self.trainable
+        return isinstance(optimizer, SGD) and optimizer.has_momentum_buffers(trainable)
 
     def count_steps(self, count: int) -> None:
         self.optimizer.count_steps(count, [True] if self.flat_mode else self.trainable)

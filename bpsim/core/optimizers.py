@@ -591,6 +591,11 @@ class SGD(Optimizer):
             for i in done:
                 self._has_buffer[i] = True
 
+    def has_momentum_buffers(self, trainable: Sequence[bool]) -> bool:
+        """Whether every trainable array has taken a step with momentum (the next step
+        updates the buffer instead of starting it from the gradient)."""
+        return all(has or not on for has, on in zip(self._has_buffer, trainable, strict=True))
+
     def _extra(self) -> tuple[Any, ...]:
         return (tuple(self._has_buffer),)
 

@@ -11,8 +11,8 @@ compiled with ``exec`` once per network shape; tests/reliability/test_data_only.
 
 Every mode uses this arithmetic for an eligible network trained on batches of one sample
 (:func:`kernel_for`): phase stepping calls the per-layer functions (``forward[k]``,
-``backward[k]``), the Run loop and ``bpsim train`` the whole-step ``block`` for plain
-SGD; both are made of the same generated lines, so they give the same bits. Sums run
+``backward[k]``), the Run loop and ``bpsim train`` the whole-step ``blocks`` for SGD;
+both are made of the same generated lines, so they give the same bits. Sums run
 left to right, z = a₀w₀ + a₁w₁ + … + b; e^x comes from ``math.exp`` (overflow gives ∞, as
 in NumPy). The losses themselves are still computed by :mod:`bpsim.core.losses` from the
 outputs, in every mode.
@@ -20,6 +20,7 @@ outputs, in every mode.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from typing import Any
 
 #: Networks with at most this many parameters take the scalar path (batch 1).
 MAX_PARAMETERS = 64
+#: SGD's momentum variants the Run blocks cover (optimizers.SGD's branches).
+MOMENTUM_MODES = ("none", "momentum", "dampened", "nesterov")
 
 # f(z) and f'(z) as expressions of the variables {z} and {a}; f' None means 1.
 _ACTIVATIONS: dict[str, tuple[str, str | None]] = {
@@ -168,6 +171,22 @@ class _Code:
             lines.append(f"q{self.b_at[k]} = {' + '.join(f'd{k}_{j}' for j in range(size))}")
         return lines
 
+    def sgd(self, n: int, decay: bool, mode: str) -> list[str]:
+        """torch.optim.SGD on parameter n, as optimizers.SGD computes it: g = ∇ + λp;
+        m = m·μ + g (g·(1 − dampening) when dampened); g + m·μ (Nesterov) or m;
+        Δ = g·(−η); p + Δ. (The first step, which copies g into m, is not done here.)"""
+        g = f"(q{n} + p{n} * wd)" if decay else f"q{n}"
+        if mode == "none":
+            return [f"p{n} = p{n} + {g} * nlr"]
+        lines = [
+            f"m{n} = m{n} * mom + {g} * keep" if mode == "dampened" else f"m{n} = m{n} * mom + {g}"
+        ]
+        step = f"({g} + m{n} * mom)" if mode == "nesterov" else f"m{n}"
+        return [*lines, f"p{n} = p{n} + {step} * nlr"]
+
+    def buffers(self) -> str:
+        return "[" + ", ".join(f"m{n}" for n in range(self.count)) + "]"
+
     def names(self, prefix: str, k: int) -> str:
         return "[" + ", ".join(f"{prefix}{k}_{j}" for j in range(self.sizes[k])) + "]"
 
@@ -192,8 +211,12 @@ class _Code:
             out += ["    " + line for line in self.backward(k, True)]
             grads = ", ".join(f"q{n}" for n in self.layer_params(k))
             out += [f"    return {self.names('g', k)}, {self.names('d', k)}, [{grads}]"]
-        for decay in (False, True):
-            out += [f"def block_{int(decay)}(P, X, T, nlr, wd, O):", f"    {self.params()} = P"]
+        for decay, mode in itertools.product((False, True), MOMENTUM_MODES):
+            name = f"block_{int(decay)}_{MOMENTUM_MODES.index(mode)}"
+            out += [f"def {name}(P, M, X, T, nlr, wd, mom, keep, O):"]
+            out += [f"    {self.params()} = P"]
+            if mode != "none":
+                out += [f"    {self.buffers()} = M"]
             out += ["    for x, t in zip(X, T):", f"        {self.names('a', 0)} = x"]
             out += [f"        {self.targets()} = t"]
             for k in range(1, L + 1):
@@ -202,10 +225,10 @@ class _Code:
             out += [f"        O.extend({self.names('a', L)})"]
             for k in range(L, 0, -1):
                 out += ["        " + line for line in self.backward(k, False)]
-            for n in range(self.count):  # SGD: Δ = g·(−η), p + Δ; g + λp with decay
-                g = f"(q{n} + p{n} * wd)" if decay else f"q{n}"
-                out.append(f"        p{n} = p{n} + {g} * nlr")
-            out.append(f"    return {self.params()}")
+            for n in range(self.count):
+                out += ["        " + line for line in self.sgd(n, decay, mode)]
+            buffers = self.buffers() if mode != "none" else "[]"
+            out.append(f"    return {self.params()}, {buffers}")
         return "\n".join(out) + "\n"
 
 
@@ -217,9 +240,13 @@ class Kernel:
     source: str
     forward: list[Callable[..., Any]]  # forward[k](P, x) → z, a, f   (index 0 unused)
     backward: list[Callable[..., Any]]  # backward[k](P, x, z, a, f, t or next δ) → g, d, q
-    block: Callable[..., list[float]]  # block(P, X, T, −η, λ, outputs) → new P (plain SGD)
-    block_decay: Callable[..., list[float]]
     layer_params: list[range]  # which flat parameters layer k's gradients q are
+    #: (weight decay?, momentum mode) → block(P, M, X, T, −η, λ, μ, 1 − dampening, outputs)
+    #: → (new P, new M): SGD steps, one sample each
+    blocks: dict[tuple[bool, str], Callable[..., tuple[list[float], list[float]]]]
+
+    def sgd_block(self, decay: bool, mode: str) -> Callable[..., tuple[list[float], list[float]]]:
+        return self.blocks[(decay, mode)]
 
 
 _CACHE: dict[Shape, Kernel] = {}
@@ -247,9 +274,11 @@ def kernel_for(shape: Shape) -> Kernel | None:
             forward=[names.get("forward_0")] + [names[f"forward_{k}"] for k in range(1, depth + 1)],
             backward=[names.get("backward_0")]
             + [names[f"backward_{k}"] for k in range(1, depth + 1)],
-            block=names["block_0"],
-            block_decay=names["block_1"],
             layer_params=[range(0)] + [code.layer_params(k) for k in range(1, depth + 1)],
+            blocks={
+                (decay, mode): names[f"block_{int(decay)}_{MOMENTUM_MODES.index(mode)}"]
+                for decay, mode in itertools.product((False, True), MOMENTUM_MODES)
+            },
         )
         _CACHE[shape] = kernel
     return kernel

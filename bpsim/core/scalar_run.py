@@ -1,11 +1,11 @@
-"""The Run loop's plain-SGD steps on the scalar path (see :mod:`bpsim.core.scalar`).
+"""The Run loop's SGD steps on the scalar path (see :mod:`bpsim.core.scalar`).
 
-A tiny network trained one sample at a time with plain SGD (no momentum, so no optimizer
-state but the step count) runs a block's steps in one call of the generated ``block``:
-the parameters stay Python floats for the whole block and go back into the flat vector
-once. The arithmetic is the per-layer scalar functions' exactly (the same generated
-lines) and the SGD update is NumPy's element-wise one (p + g·(−η), g + λp with decay),
-so stepping phase by phase gives the same bits.
+A tiny network trained one sample at a time with SGD runs a block's steps in one call of
+a generated block function: the parameters (and momentum buffers) stay Python floats for
+the whole block and go back into their arrays once. The pass is the per-layer scalar
+functions' exactly (the same generated lines) and the update is optimizers.SGD's
+element-wise operations in the same order (IEEE gives the same bits for each), so
+stepping phase by phase gives the same bits.
 """
 
 from __future__ import annotations
@@ -21,17 +21,17 @@ if TYPE_CHECKING:
     from bpsim.core.trainer import Trainer
 
 
-def plain_sgd_kernel(trainer: Trainer) -> Kernel | None:
-    """The kernel when a Run block may use it: batches of one sample, plain SGD over
-    every parameter (only empty arrays frozen: layers without bias), and no epoch end
-    that needs the parameters (no validation set) or the loss at once (no early
-    stopping)."""
+def sgd_kernel(trainer: Trainer) -> Kernel | None:
+    """The kernel when a Run block may use it: batches of one sample, SGD over every
+    parameter (only empty arrays frozen: layers without bias) whose momentum buffers,
+    if any, have started, and no epoch end that needs the parameters (no validation
+    set) or the loss at once (no early stopping)."""
     optimizer = trainer.optimizer
     sizes = optimizer.layout.sizes
     if (
         optimizer.name != "sgd"
         or not all(on or not size for on, size in zip(optimizer.trainable, sizes, strict=True))
-        or float(optimizer.hyper["momentum"]) != 0.0
+        or (float(optimizer.hyper["momentum"]) != 0.0 and not optimizer.momentum_started())
         or len(trainer.val_idx)
         or trainer.training.patience is not None
         or trainer.batch_size != 1
@@ -40,7 +40,7 @@ def plain_sgd_kernel(trainer: Trainer) -> Kernel | None:
     return trainer.network.scalar_kernel()
 
 
-def run_plain_sgd(
+def run_sgd(
     trainer: Trainer,
     kernel: Kernel,
     steps: int,
@@ -74,12 +74,32 @@ def run_plain_sgd(
             batches = trainer._batches()
             last = len(batches)
     trainer.step_count += steps
-    hyper = trainer.optimizer.hyper
-    decay = float(hyper["weight_decay"])
-    block = kernel.block_decay if decay != 0.0 else kernel.block
+    runner = trainer.optimizer
+    hyper = runner.hyper
+    decay, momentum = float(hyper["weight_decay"]), float(hyper["momentum"])
+    keep = 1.0 - float(hyper["dampening"])
+    mode = "none"
+    if momentum != 0.0:
+        mode = "nesterov" if hyper["nesterov"] else "momentum" if keep == 1.0 else "dampened"
+    buffers = runner.buffers().get("momentum_buffer", [])
     found: list[float] = []
     flat = trainer.network.flat
-    flat[:] = block(flat.tolist(), xs, ts, -float(hyper["learning_rate"]), decay, found)
+    new, moved = kernel.sgd_block(decay != 0.0, mode)(
+        flat.tolist(),
+        np.concatenate([b.ravel() for b in buffers]).tolist() if buffers else [],
+        xs,
+        ts,
+        -float(hyper["learning_rate"]),
+        decay,
+        momentum,
+        keep,
+        found,
+    )
+    flat[:] = new
+    start = 0
+    for buffer in buffers:  # the live state arrays, in parameter order
+        buffer.ravel()[:] = moved[start : start + buffer.size]
+        start += buffer.size
     outputs[:steps] = np.array(found).reshape(steps, -1)
-    trainer.optimizer.count_steps(steps)
+    runner.count_steps(steps)
     return steps

@@ -27,7 +27,7 @@ from bpsim.core.history import History
 from bpsim.core.initializers import initial_parameters
 from bpsim.core.network import BLAS_THREADS, Network, Trace, copy_trace, widest_layer_pair
 from bpsim.core.optimizers import all_finite
-from bpsim.core.scalar_run import plain_sgd_kernel, run_plain_sgd
+from bpsim.core.scalar_run import run_sgd, sgd_kernel
 from bpsim.core.spec import Lesson, OptimizerSpec, Parameters, TrainingSpec
 from bpsim.core.state import parse_state
 
@@ -578,7 +578,7 @@ class Trainer:
 
     def _lean_block(self, count: int) -> tuple[int, bool]:
         """Up to ``count`` steps, unchecked; returns (steps run, all finite). The phases'
-        arithmetic exactly (plain SGD on a tiny network: scalar_run), minus what only the
+        arithmetic exactly (SGD on a tiny network: scalar_run.py), minus what only the
         window shows: losses per block from the outputs kept aside (row by row), gradients
         divided by the batch size once, optimizer state updated in place. One check at the
         end covers parameters, optimizer state, losses, sums and validation losses (a NaN
@@ -609,8 +609,8 @@ class Trainer:
         finite = True
         trace: Trace | None = None
         ran = 0
-        if count > 1 and (kernel := plain_sgd_kernel(self)):  # the last step fills the trace
-            ran = position = run_plain_sgd(self, kernel, count - 1, outputs, sizes, rows, ends)
+        if count > 1 and (kernel := sgd_kernel(self)):  # the last step fills the trace
+            ran = position = run_sgd(self, kernel, count - 1, outputs, sizes, rows, ends)
             batches, last_batch = self._batches(), len(self._batches())
         while ran < count and self.stopped is None:
             trace = self._trace_for(batches[self.batch_index])

@@ -15,7 +15,7 @@ import pytest
 from engine_lessons import random_lesson
 
 from bpsim.cli.main import main as cli_main
-from bpsim.core.scalar_run import plain_sgd_kernel
+from bpsim.core.scalar_run import sgd_kernel
 from bpsim.core.spec import Lesson, TrainingSpec
 from bpsim.core.trainer import BLOCK_STEPS, DivergenceError, Trainer
 from bpsim.fileformat import dumps_lesson, parse_lesson
@@ -224,7 +224,7 @@ def test_early_stopping_stops_every_mode_at_the_same_step() -> None:
     [
         ({"learning_rate": 40.0}, 2),
         ({"learning_rate": 8.0, "momentum": 0.9}, 2),
-        ({"learning_rate": 9.0}, 1),  # the scalar path's plain-SGD blocks
+        ({"learning_rate": 9.0}, 1),  # the scalar path's SGD blocks
         ({"learning_rate": 9.0, "weight_decay": 0.5}, 1),
     ],
 )
@@ -242,7 +242,7 @@ def test_divergence_in_a_run_block_stops_where_stepping_stops(
         training=TrainingSpec(batch_size=batch),
         **hyper,
     )
-    assert (plain_sgd_kernel(Trainer(lesson)) is not None) == (batch == 1)
+    assert (sgd_kernel(Trainer(lesson)) is not None) == (batch == 1)
     stepped = Trainer(lesson)
     with pytest.raises(DivergenceError) as by_step:
         for _ in range(10_000):
@@ -367,8 +367,11 @@ def test_every_mode_gives_the_same_bits_on_the_scalar_path(
     )
     trainer = Trainer(lesson)
     assert trainer.network.scalar_kernel() is not None
-    # plain SGD (with or without decay) runs whole blocks in the generated code
-    assert (plain_sgd_kernel(trainer) is not None) == (name == "sgd" and "momentum" not in hyper)
+    # SGD runs whole blocks in the generated code (with momentum once its buffer started)
+    assert (sgd_kernel(trainer) is not None) == (name == "sgd" and "momentum" not in hyper)
+    if name == "sgd":
+        trainer.run_steps(1)
+        assert sgd_kernel(trainer) is not None
     epochs = 70
     reference = by_phases(lesson, 3 * epochs)
     assert np.isfinite(reference.network.flat).all()
@@ -396,7 +399,7 @@ def test_the_inspector_sees_the_same_last_pass_after_a_scalar_run() -> None:
 
 
 def test_frozen_arrays_on_the_scalar_path_give_the_same_bits() -> None:
-    """A frozen layer keeps the tiny network on the scalar pass but off the plain-SGD
+    """A frozen layer keeps the tiny network on the scalar pass but off the SGD
     blocks (which move every parameter): every mode still agrees, the frozen weights
     never move."""
     lesson = random_lesson(
@@ -410,7 +413,7 @@ def test_frozen_arrays_on_the_scalar_path_give_the_same_bits() -> None:
     layers[1] = replace(layers[1], train_weights=False)
     lesson = replace(lesson, layers=layers)
     trainer = Trainer(lesson)
-    assert trainer.network.scalar_kernel() is not None and plain_sgd_kernel(trainer) is None
+    assert trainer.network.scalar_kernel() is not None and sgd_kernel(trainer) is None
     frozen = trainer.network.weights[0].copy()
     expected = fingerprint(by_phases(lesson, 300))
     ran = by_run(lesson, 300)

@@ -174,9 +174,9 @@ def test_no_lesson_text_reaches_the_generated_code() -> None:
     a, b = Trainer(plain).network.scalar_kernel(), Trainer(loaded).network.scalar_kernel()
     assert a is not None and b is not None
     assert a.source == b.source and "os" not in a.source and "import" not in a.source
-    allowed = re.compile(r"^([pqzafgdt]\d*(_\d+)?|(forward|backward|block)_\d+)$")
+    allowed = re.compile(r"^([pqzafgdtm]\d*(_\d+)?|(forward|backward)_\d+|block_\d_\d)$")
     words = {"def", "return", "for", "in", "if", "else", "not", "zip", "P", "X", "T", "O"}
-    words |= {"x", "after", "nlr", "wd", "extend", "_e", "_tanh", "_big_exp"}
+    words |= {"x", "after", "nlr", "wd", "mom", "keep", "M", "extend", "_e", "_tanh", "_big_exp"}
     for shape in SHAPES:
         sizes, acts, loss, bias = shape
         kernel = kernel_for(Shape(tuple(sizes), tuple(acts), (bias,) * len(acts), loss))
