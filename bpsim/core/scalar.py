@@ -184,8 +184,34 @@ class _Code:
         step = f"({g} + m{n} * mom)" if mode == "nesterov" else f"m{n}"
         return [*lines, f"p{n} = p{n} + {step} * nlr"]
 
-    def buffers(self) -> str:
-        return "[" + ", ".join(f"m{n}" for n in range(self.count)) + "]"
+    def adam(self, n: int, decay: bool, small: bool) -> list[str]:
+        """torch.optim.Adam (no AMSGrad) on parameter n, as optimizers.Adam computes it:
+        m = lerp(m, g, w) (its two formulas: w = 1 − β₁ when small, else 1 − w is
+        passed), v = v·β₂ + (g·(1 − β₂))·g, Δ = (m·(−η/(1 − β₁ᵗ))) / (√v / √(1 − β₂ᵗ) + eps)."""
+        u = f"(q{n} + p{n} * wd)" if decay else f"q{n}"
+        lerp = f"m{n} + (u - m{n}) * w" if small else f"u - (u - m{n}) * w"
+        return [
+            f"u = {u}",
+            f"m{n} = {lerp}",
+            f"v{n} = v{n} * b2 + u * c2 * u",
+            f"p{n} = p{n} + m{n} * nss / (_sqrt(v{n}) / bs + eps)",
+        ]
+
+    def loop_head(self) -> list[str]:
+        """The loop over a block's samples: the pass and the gradients q."""
+        L = self.depth
+        out = ["    for x, t in zip(X, T):", f"        {self.names('a', 0)} = x"]
+        out += [f"        {self.targets()} = t"]
+        for k in range(1, L + 1):
+            fprime = k < L or self.needs_output_fprime()
+            out += ["        " + line for line in self.forward(k, fprime)]
+        out += [f"        O.extend({self.names('a', L)})"]
+        for k in range(L, 0, -1):
+            out += ["        " + line for line in self.backward(k, False)]
+        return out
+
+    def buffers(self, prefix: str = "m") -> str:
+        return "[" + ", ".join(f"{prefix}{n}" for n in range(self.count)) + "]"
 
     def names(self, prefix: str, k: int) -> str:
         return "[" + ", ".join(f"{prefix}{k}_{j}" for j in range(self.sizes[k])) + "]"
@@ -217,18 +243,22 @@ class _Code:
             out += [f"    {self.params()} = P"]
             if mode != "none":
                 out += [f"    {self.buffers()} = M"]
-            out += ["    for x, t in zip(X, T):", f"        {self.names('a', 0)} = x"]
-            out += [f"        {self.targets()} = t"]
-            for k in range(1, L + 1):
-                fprime = k < L or self.needs_output_fprime()
-                out += ["        " + line for line in self.forward(k, fprime)]
-            out += [f"        O.extend({self.names('a', L)})"]
-            for k in range(L, 0, -1):
-                out += ["        " + line for line in self.backward(k, False)]
+            out += self.loop_head()
             for n in range(self.count):
                 out += ["        " + line for line in self.sgd(n, decay, mode)]
             buffers = self.buffers() if mode != "none" else "[]"
             out.append(f"    return {self.params()}, {buffers}")
+        for decay, small in itertools.product((False, True), (False, True)):
+            name = f"adam_{int(decay)}_{int(small)}"
+            out += [f"def {name}(P, M, V, X, T, nlr, wd, b1, b2, w, c2, eps, st, O):"]
+            out += [f"    {self.params()} = P", f"    {self.buffers()} = M"]
+            out += [f"    {self.buffers('v')} = V"]
+            out += self.loop_head()
+            out += ["        st = st + 1.0", "        nss = nlr / (1 - b1 ** st)"]
+            out += ["        bs = (1 - b2 ** st) ** 0.5"]
+            for n in range(self.count):
+                out += ["        " + line for line in self.adam(n, decay, small)]
+            out.append(f"    return {self.params()}, {self.buffers()}, {self.buffers('v')}, st")
         return "\n".join(out) + "\n"
 
 
@@ -244,6 +274,10 @@ class Kernel:
     #: (weight decay?, momentum mode) → block(P, M, X, T, −η, λ, μ, 1 − dampening, outputs)
     #: → (new P, new M): SGD steps, one sample each
     blocks: dict[tuple[bool, str], Callable[..., tuple[list[float], list[float]]]]
+
+    #: (weight decay?, lerp's small-weight formula?) → adam(P, M, V, X, T, −η, λ, β₁, β₂,
+    #: w, 1 − β₂, eps, step, outputs) → (new P, M, V, step): Adam steps, one sample each
+    adam_blocks: dict[tuple[bool, bool], Callable[..., Any]]
 
     def sgd_block(self, decay: bool, mode: str) -> Callable[..., tuple[list[float], list[float]]]:
         return self.blocks[(decay, mode)]
@@ -264,6 +298,7 @@ def kernel_for(shape: Shape) -> Kernel | None:
             "_e": math.exp,
             "_tanh": math.tanh,
             "_big_exp": _big_exp,
+            "_sqrt": math.sqrt,
             "__builtins__": {"zip": zip},
         }
         exec(source, names)  # built from integers and fixed tables only
@@ -275,6 +310,10 @@ def kernel_for(shape: Shape) -> Kernel | None:
             backward=[names.get("backward_0")]
             + [names[f"backward_{k}"] for k in range(1, depth + 1)],
             layer_params=[range(0)] + [code.layer_params(k) for k in range(1, depth + 1)],
+            adam_blocks={
+                (decay, small): names[f"adam_{int(decay)}_{int(small)}"]
+                for decay, small in itertools.product((False, True), (False, True))
+            },
             blocks={
                 (decay, mode): names[f"block_{int(decay)}_{MOMENTUM_MODES.index(mode)}"]
                 for decay, mode in itertools.product((False, True), MOMENTUM_MODES)

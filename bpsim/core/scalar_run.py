@@ -21,17 +21,25 @@ if TYPE_CHECKING:
     from bpsim.core.trainer import Trainer
 
 
-def sgd_kernel(trainer: Trainer) -> Kernel | None:
-    """The kernel when a Run block may use it: batches of one sample, SGD over every
-    parameter (only empty arrays frozen: layers without bias) whose momentum buffers,
-    if any, have started, and no epoch end that needs the parameters (no validation
-    set) or the loss at once (no early stopping)."""
+def block_kernel(trainer: Trainer) -> Kernel | None:
+    """The kernel when a Run block may use it: batches of one sample, every parameter
+    trained (only empty arrays frozen: layers without bias) by SGD whose momentum
+    buffers, if any, have started, or by Adam without AMSGrad with one step count, and
+    no epoch end that needs the parameters (no validation set) or the loss at once (no
+    early stopping)."""
     optimizer = trainer.optimizer
     sizes = optimizer.layout.sizes
+    if optimizer.name == "sgd":
+        fits = float(optimizer.hyper["momentum"]) == 0.0 or optimizer.momentum_started()
+    elif optimizer.name == "adam":
+        trained = optimizer.trainable if not optimizer.flat_mode else [True]
+        steps = {s for s, on in zip(optimizer.optimizer.steps(), trained, strict=True) if on}
+        fits = not optimizer.hyper["amsgrad"] and len(steps) == 1
+    else:
+        fits = False
     if (
-        optimizer.name != "sgd"
+        not fits
         or not all(on or not size for on, size in zip(optimizer.trainable, sizes, strict=True))
-        or (float(optimizer.hyper["momentum"]) != 0.0 and not optimizer.momentum_started())
         or len(trainer.val_idx)
         or trainer.training.patience is not None
         or trainer.batch_size != 1
@@ -40,7 +48,7 @@ def sgd_kernel(trainer: Trainer) -> Kernel | None:
     return trainer.network.scalar_kernel()
 
 
-def run_sgd(
+def run_block(
     trainer: Trainer,
     kernel: Kernel,
     steps: int,
@@ -75,6 +83,10 @@ def run_sgd(
             last = len(batches)
     trainer.step_count += steps
     runner = trainer.optimizer
+    if runner.name == "adam":
+        _adam(trainer, kernel, xs, ts, outputs)
+        runner.count_steps(steps)
+        return steps
     hyper = runner.hyper
     decay, momentum = float(hyper["weight_decay"]), float(hyper["momentum"])
     keep = 1.0 - float(hyper["dampening"])
@@ -82,11 +94,12 @@ def run_sgd(
     if momentum != 0.0:
         mode = "nesterov" if hyper["nesterov"] else "momentum" if keep == 1.0 else "dampened"
     buffers = runner.buffers().get("momentum_buffer", [])
+    momenta = _floats(buffers)
     found: list[float] = []
     flat = trainer.network.flat
     new, moved = kernel.sgd_block(decay != 0.0, mode)(
         flat.tolist(),
-        np.concatenate([b.ravel() for b in buffers]).tolist() if buffers else [],
+        momenta,
         xs,
         ts,
         -float(hyper["learning_rate"]),
@@ -96,10 +109,62 @@ def run_sgd(
         found,
     )
     flat[:] = new
-    start = 0
-    for buffer in buffers:  # the live state arrays, in parameter order
-        buffer.ravel()[:] = moved[start : start + buffer.size]
-        start += buffer.size
+    _put_back(buffers, moved)
     outputs[:steps] = np.array(found).reshape(steps, -1)
     runner.count_steps(steps)
     return steps
+
+
+def _floats(arrays: list[np.ndarray]) -> list[float]:
+    """State arrays (one per parameter array, in order) as one list of floats."""
+    return np.concatenate([a.ravel() for a in arrays]).tolist() if arrays else []
+
+
+def _put_back(arrays: list[np.ndarray], values: list[float]) -> None:
+    """Write ``values`` into the live state arrays, in parameter order."""
+    start = 0
+    for array in arrays:
+        array.ravel()[:] = values[start : start + array.size]
+        start += array.size
+
+
+def _adam(
+    trainer: Trainer,
+    kernel: Kernel,
+    xs: list[list[float]],
+    ts: list[list[float]],
+    outputs: np.ndarray,
+) -> None:
+    """Adam's steps in the generated block (hyper-parameters read as optimizers.Adam
+    reads them; the lerp weight and its formula as its _lerp picks them)."""
+    runner = trainer.optimizer
+    hyper = runner.hyper
+    decay = float(hyper["weight_decay"])
+    beta1, beta2 = float(hyper["beta1"]), float(hyper["beta2"])
+    weight = 1 - beta1
+    small = abs(weight) < 0.5
+    state = runner.buffers()
+    trained = runner.trainable if not runner.flat_mode else [True]
+    step = next(s for s, on in zip(runner.optimizer.steps(), trained, strict=True) if on)
+    found: list[float] = []
+    flat = trainer.network.flat
+    new, exp_avg, exp_avg_sq, _ = kernel.adam_blocks[(decay != 0.0, small)](
+        flat.tolist(),
+        _floats(state["exp_avg"]),
+        _floats(state["exp_avg_sq"]),
+        xs,
+        ts,
+        -float(hyper["learning_rate"]),
+        decay,
+        beta1,
+        beta2,
+        weight if small else 1.0 - weight,
+        1 - beta2,
+        float(hyper["eps"]),
+        float(step),
+        found,
+    )
+    flat[:] = new
+    _put_back(state["exp_avg"], exp_avg)
+    _put_back(state["exp_avg_sq"], exp_avg_sq)
+    outputs[: len(xs)] = np.array(found).reshape(len(xs), -1)

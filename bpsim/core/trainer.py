@@ -27,7 +27,7 @@ from bpsim.core.history import History
 from bpsim.core.initializers import initial_parameters
 from bpsim.core.network import BLAS_THREADS, Network, Trace, copy_trace, widest_layer_pair
 from bpsim.core.optimizers import all_finite
-from bpsim.core.scalar_run import run_sgd, sgd_kernel
+from bpsim.core.scalar_run import block_kernel, run_block
 from bpsim.core.spec import Lesson, OptimizerSpec, Parameters, TrainingSpec
 from bpsim.core.state import parse_state
 
@@ -609,8 +609,8 @@ class Trainer:
         finite = True
         trace: Trace | None = None
         ran = 0
-        if count > 1 and (kernel := sgd_kernel(self)):  # the last step fills the trace
-            ran = position = run_sgd(self, kernel, count - 1, outputs, sizes, rows, ends)
+        if count > 1 and (kernel := block_kernel(self)):  # the last step fills the trace
+            ran = position = run_block(self, kernel, count - 1, outputs, sizes, rows, ends)
             batches, last_batch = self._batches(), len(self._batches())
         while ran < count and self.stopped is None:
             trace = self._trace_for(batches[self.batch_index])

@@ -15,7 +15,7 @@ import pytest
 from engine_lessons import random_lesson
 
 from bpsim.cli.main import main as cli_main
-from bpsim.core.scalar_run import sgd_kernel
+from bpsim.core.scalar_run import block_kernel
 from bpsim.core.spec import Lesson, TrainingSpec
 from bpsim.core.trainer import BLOCK_STEPS, DivergenceError, Trainer
 from bpsim.fileformat import dumps_lesson, parse_lesson
@@ -242,7 +242,7 @@ def test_divergence_in_a_run_block_stops_where_stepping_stops(
         training=TrainingSpec(batch_size=batch),
         **hyper,
     )
-    assert (sgd_kernel(Trainer(lesson)) is not None) == (batch == 1)
+    assert (block_kernel(Trainer(lesson)) is not None) == (batch == 1)
     stepped = Trainer(lesson)
     with pytest.raises(DivergenceError) as by_step:
         for _ in range(10_000):
@@ -341,12 +341,16 @@ SCALAR_SHAPES = {
     ),
 }
 SCALAR_OPTIMIZERS = [OPTIMIZERS[0], ("sgd", {"learning_rate": 0.1, "weight_decay": 0.01})]
-SCALAR_OPTIMIZERS += [OPTIMIZERS[1], OPTIMIZERS[6]]
+SCALAR_OPTIMIZERS += [OPTIMIZERS[1], OPTIMIZERS[2], OPTIMIZERS[6]]
+# β₁ = 0.3: torch.lerp's other formula (weight 0.7 ≥ 0.5)
+SCALAR_OPTIMIZERS += [("adam", {"learning_rate": 0.01, "beta1": 0.3, "weight_decay": 1e-3})]
 
 
 @pytest.mark.parametrize("shape", SCALAR_SHAPES.values(), ids=SCALAR_SHAPES.keys())
 @pytest.mark.parametrize(
-    ("name", "hyper"), SCALAR_OPTIMIZERS, ids=["sgd", "sgd-decay", "nesterov", "adam"]
+    ("name", "hyper"),
+    SCALAR_OPTIMIZERS,
+    ids=["sgd", "sgd-decay", "nesterov", "dampened", "adam", "adam-lerp-decay"],
 )
 def test_every_mode_gives_the_same_bits_on_the_scalar_path(
     shape, name: str, hyper: dict[str, float | bool]
@@ -368,10 +372,11 @@ def test_every_mode_gives_the_same_bits_on_the_scalar_path(
     trainer = Trainer(lesson)
     assert trainer.network.scalar_kernel() is not None
     # SGD runs whole blocks in the generated code (with momentum once its buffer started)
-    assert (sgd_kernel(trainer) is not None) == (name == "sgd" and "momentum" not in hyper)
+    fast = name == "adam" or (name == "sgd" and "momentum" not in hyper)
+    assert (block_kernel(trainer) is not None) == fast
     if name == "sgd":
         trainer.run_steps(1)
-        assert sgd_kernel(trainer) is not None
+        assert block_kernel(trainer) is not None
     epochs = 70
     reference = by_phases(lesson, 3 * epochs)
     assert np.isfinite(reference.network.flat).all()
@@ -413,7 +418,7 @@ def test_frozen_arrays_on_the_scalar_path_give_the_same_bits() -> None:
     layers[1] = replace(layers[1], train_weights=False)
     lesson = replace(lesson, layers=layers)
     trainer = Trainer(lesson)
-    assert trainer.network.scalar_kernel() is not None and sgd_kernel(trainer) is None
+    assert trainer.network.scalar_kernel() is not None and block_kernel(trainer) is None
     frozen = trainer.network.weights[0].copy()
     expected = fingerprint(by_phases(lesson, 300))
     ran = by_run(lesson, 300)
