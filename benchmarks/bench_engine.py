@@ -8,6 +8,7 @@ ratios of the medians:
 
 - **bpsim Run**: ``Trainer.run_steps``, the loop the window's Run uses;
 - **bpsim train**: ``Trainer.run_epoch`` once per epoch, what ``bpsim train`` does;
+- **bpsim epochs**: ``Trainer.run_epochs(k)``, many epochs a call (the same bits);
 - **PyTorch** (when installed): ``nn.Sequential`` of float64 ``nn.Linear`` layers,
   ``torch.optim.SGD`` and the same loss, ``zero_grad / forward / loss / backward / step``,
   on **one thread** (two threads on a busy 2-core machine collapse at random);
@@ -122,6 +123,18 @@ def bpsim_train(trainer: Trainer) -> Loop:
         start = trainer.step_count
         while trainer.step_count - start < n:
             trainer.run_epoch()
+        return trainer.step_count - start
+
+    return run
+
+
+def bpsim_epochs(trainer: Trainer) -> Loop:
+    """``Trainer.run_epochs``: as many epochs in one call as the steps asked for fill,
+    what ``bpsim train`` gets if it calls it between two progress lines (same bits)."""
+
+    def run(n: int) -> int:
+        start = trainer.step_count
+        trainer.run_epochs(max(1, n // trainer.batches_per_epoch))
         return trainer.step_count - start
 
     return run
@@ -295,6 +308,7 @@ def main() -> None:
         loops: dict[str, Loop] = {
             "bpsim Run": bpsim_run(work.make()),
             "bpsim train": bpsim_train(work.make()),
+            "bpsim epochs": bpsim_epochs(work.make()),
             "numpy": textbook(work.make(), work.softmax),
         }
         theirs = pytorch(work.make(), work.softmax)
@@ -309,7 +323,7 @@ def main() -> None:
                 f"  (p10 {st['p10']:.1f}, p90 {st['p90']:.1f})"
             )
         row: dict[str, object] = {"workload": work.name, "us_per_step": stats}
-        for ours in ("bpsim Run", "bpsim train"):
+        for ours in ("bpsim Run", "bpsim train", "bpsim epochs"):
             median = stats[ours]["median"]
             vs_numpy = stats["numpy"]["median"] / median
             line = f"  {ours:<12} ×numpy {vs_numpy:5.2f} (target {work.target_vs_numpy})"

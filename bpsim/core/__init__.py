@@ -18,4 +18,7 @@ Then ``initializers.py`` (starting weights), ``history.py`` (the loss series),
 ``state.py`` (the saved training state, so a run resumes bit for bit) and
 ``gradcheck.py`` (backprop's gradients against finite differences) and ``rules.py``
 (what fits in a lesson: each rule once, for the file reader, the edits and the window).
+``scalar.py`` is the same maths for tiny networks, one sample at a time, written out as
+straight-line float code (fast, and canonical for them in every mode); ``scalar_run.py``
+runs Run blocks of plain SGD in it.
 """

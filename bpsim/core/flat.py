@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bpsim.core.optimizers import Optimizer, OptimizerStateError, make_optimizer
+from bpsim.core.optimizers import SGD, Optimizer, OptimizerStateError, make_optimizer
 from bpsim.core.spec import OptimizerSpec
 
 if TYPE_CHECKING:
@@ -96,6 +96,13 @@ class OptimizerRunner:
     ) -> None:
         """Write Δ into ``flat_delta`` (whose views are ``deltas``) from the trace's
         gradients; see Optimizer.propose (``inplace``: propose and commit in one)."""
+        if inplace and self.flat_mode and self.optimizer.name == "sgd":
+            hyper = self.optimizer.hyper
+            if hyper["momentum"] == 0 and hyper["weight_decay"] == 0:
+                # plain SGD: Δ = g·(−η), SGD's one operation, without its bookkeeping
+                np.multiply(trace.flat_grads, -float(hyper["learning_rate"]), out=flat_delta)
+                self.optimizer.count_steps(1, (True,))
+                return
         if self.flat_mode:
             self.optimizer.propose(
                 (network.flat,), (trace.flat_grads,), (True,), (flat_delta,), inplace
@@ -111,6 +118,15 @@ class OptimizerRunner:
 
     def commit(self) -> None:
         self.optimizer.commit()
+
+    def momentum_started(self) -> bool:
+        """SGD: whether every trainable array's momentum buffer has started."""
+        optimizer = self.optimizer
+        trainable = [True] if self.flat_mode else self.trainable
+        return isinstance(optimizer, SGD) and optimizer.has_momentum_buffers(trainable)
+
+    def count_steps(self, count: int) -> None:
+        self.optimizer.count_steps(count, [True] if self.flat_mode else self.trainable)
 
     def nonfinite_state(self, pending: bool = False) -> str | None:
         """The first state buffer that is not finite (see Optimizer.nonfinite_state)."""

@@ -21,6 +21,7 @@ import numpy as np
 from bpsim.core.activations import Activation, get_activation
 from bpsim.core.flat import ParameterLayout
 from bpsim.core.losses import Loss, get_loss
+from bpsim.core.scalar import MAX_PARAMETERS, Kernel, Shape, kernel_for
 from bpsim.core.spec import LayerSpec, Parameters, default_labels
 
 #: A step whose largest matrix product has at most this many multiply-adds runs BLAS on
@@ -155,6 +156,25 @@ class Network:
         self.weights: list[np.ndarray] = self._arrays[0::2]
         self.biases: list[np.ndarray] = self._arrays[1::2]
         self.set_parameters(parameters)
+        self._kernel: tuple[Loss | None, Kernel | None] = (None, None)
+        self._tiny = self.layout.total <= MAX_PARAMETERS  # may take the scalar path
+
+    def scalar_kernel(self) -> Kernel | None:
+        """The straight-line scalar path, canonical for this network's one-sample passes
+        (a tiny network without masks, see :mod:`bpsim.core.scalar`), else None."""
+        loss, kernel = self._kernel
+        if loss is not self.loss:
+            kernel = None
+            if all(mask is None for mask in self.masks):
+                shape = Shape(
+                    tuple(self.sizes),
+                    tuple(act.name for act in self.activations if act is not None),
+                    tuple(layer.bias for layer in self.layers[1:]),
+                    self.loss.name,
+                )
+                kernel = kernel_for(shape)
+            self._kernel = (self.loss, kernel)
+        return kernel
 
     # -- parameters ------------------------------------------------------------------
 
@@ -232,8 +252,14 @@ class Network:
         After the output layer it also sets the loss. ``lean`` (the trainer's Run loop,
         which computes the losses of a block of steps in one go with the same
         operations): no loss, and no output f'(z) when the loss's delta does not read it.
-        Changes only ``trace``.
+        Changes only ``trace``. One sample through a tiny network: the scalar path.
         """
+        if self._tiny and trace.a[0].shape[0] == 1 and (kernel := self.scalar_kernel()):
+            a = trace.a
+            z_k, a_k, f_k = kernel.forward[k](self.flat.tolist(), a[k - 1][0].tolist())
+            trace.z[k][0], a[k][0], trace.fprime[k][0] = z_k, a_k, f_k
+            self._forward_done(trace, k, lean)
+            return
         w, b = self.weights[k - 1], self.biases[k - 1]
         z = trace.z[k]
         np.matmul(trace.a[k - 1], w.T, out=z)
@@ -244,10 +270,13 @@ class Network:
         act.apply(z, trace.a[k])
         if not lean or k != self.depth or self.loss.delta_needs_fprime(act):
             act.derivative(z, trace.a[k], trace.fprime[k])
+        self._forward_done(trace, k, lean)
+
+    def _forward_done(self, trace: Trace, k: int, lean: bool) -> None:
         trace.forward_done = k
         trace.backward_done = 0
         if k == self.depth and not lean:
-            trace.sample_losses = self.loss.per_sample(trace.a[k], trace.targets, z)
+            trace.sample_losses = self.loss.per_sample(trace.a[k], trace.targets, trace.z[k])
             trace.loss = float(np.add.reduce(trace.sample_losses)) / trace.batch_size
 
     def backward_layer(self, trace: Trace, k: int, lean: bool = False) -> None:
@@ -261,8 +290,23 @@ class Network:
         (the caller divides the whole flat vector by the batch size once, which rounds
         exactly as dividing array by array) and the output layer's ∂L/∂o is not kept
         where the loss computes its delta directly. The deltas and gradients are the same
-        bits either way.
+        bits either way. One sample through a tiny network: the scalar path.
         """
+        if self._tiny and trace.a[0].shape[0] == 1 and (kernel := self.scalar_kernel()):
+            after = trace.targets if k == self.depth else trace.delta[k + 1]
+            g, d, q = kernel.backward[k](
+                self.flat.tolist(),
+                trace.a[k - 1][0].tolist(),
+                trace.z[k][0].tolist(),
+                trace.a[k][0].tolist(),
+                trace.fprime[k][0].tolist(),
+                after[0].tolist(),
+            )
+            trace.grad_a[k][0], trace.delta[k][0] = g, d
+            span = kernel.layer_params[k]
+            trace.flat_grads[span.start : span.stop] = q
+            trace.backward_done = self.depth - k + 1
+            return
         act = self.activations[k]
         assert act is not None
         if k == self.depth:

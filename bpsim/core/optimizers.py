@@ -364,6 +364,13 @@ class Optimizer:
         else:
             self._proposal = (done, self.buffer_names())
 
+    def count_steps(self, count: int, trainable: Sequence[bool]) -> None:
+        """Count ``count`` updates of the trainable arrays made without :meth:`propose`:
+        the scalar path's plain SGD, whose only state is the step count."""
+        for i, on in enumerate(trainable):
+            self._steps[i] += count if on else 0
+        self._proposal = None
+
     def nonfinite_state(self, pending: bool = False) -> str | None:
         """The name of the first state buffer holding a NaN or an infinity (in the state
         the last ``propose`` computed when ``pending``), else None. A state that
@@ -583,6 +590,11 @@ class SGD(Optimizer):
         if names:
             for i in done:
                 self._has_buffer[i] = True
+
+    def has_momentum_buffers(self, trainable: Sequence[bool]) -> bool:
+        """Whether every trainable array has taken a step with momentum (the next step
+        updates the buffer instead of starting it from the gradient)."""
+        return all(has or not on for has, on in zip(self._has_buffer, trainable, strict=True))
 
     def _extra(self) -> tuple[Any, ...]:
         return (tuple(self._has_buffer),)

@@ -27,6 +27,7 @@ from bpsim.core.history import History
 from bpsim.core.initializers import initial_parameters
 from bpsim.core.network import BLAS_THREADS, Network, Trace, copy_trace, widest_layer_pair
 from bpsim.core.optimizers import all_finite
+from bpsim.core.scalar_run import block_kernel, run_block
 from bpsim.core.spec import Lesson, OptimizerSpec, Parameters, TrainingSpec
 from bpsim.core.state import parse_state
 
@@ -153,6 +154,7 @@ class Trainer:
         self._batch_cache: list[np.ndarray] = []
         self._batch_slices: dict[int, slice] = {}
         self._batch_cache_key: tuple[int, int | None] | None = None
+        self._rows_as_floats: tuple[list[Any], list[Any]] | None = None  # scalar_run's
         self.trace: Trace | None = None
         self.phase = Phase.READY
         self.override: np.ndarray | None = None  # a batch the user picked for the next step
@@ -265,7 +267,7 @@ class Trainer:
     def data_changed(self) -> None:
         """The data set's values were edited: forget every cached batch."""
         self._traces.clear()
-        self._batch_cache_key = None
+        self._batch_cache_key, self._rows_as_floats = None, None
         self.trace = None
         self.phase = Phase.READY
 
@@ -576,12 +578,11 @@ class Trainer:
 
     def _lean_block(self, count: int) -> tuple[int, bool]:
         """Up to ``count`` steps, unchecked; returns (steps run, all finite). The phases'
-        arithmetic exactly, minus what only the window shows: losses computed per block
-        from the outputs kept aside (row by row, as each step would), gradients divided
-        by the batch size once, the optimizer's state updated in place. One check at the
-        end covers parameters, optimizer state, losses, sums and validation losses: a NaN
-        or infinity never becomes finite again (p + Δ keeps it), and on one the caller
-        rewinds the block and replays it checked, stopping where the phases stop."""
+        arithmetic exactly (SGD on a tiny network: scalar_run.py), minus what only the
+        window shows: losses per block from the outputs kept aside (row by row), gradients
+        divided by the batch size once, optimizer state updated in place. One check at the
+        end covers parameters, optimizer state, losses, sums and validation losses (a NaN
+        never becomes finite: p + Δ keeps it); on one the caller rewinds and replays."""
         net = self.network
         depth = net.depth
         forward_layer, backward_layer = net.forward_layer, net.backward_layer
@@ -608,6 +609,9 @@ class Trainer:
         finite = True
         trace: Trace | None = None
         ran = 0
+        if count > 1 and (kernel := block_kernel(self)):  # the last step fills the trace
+            ran = position = run_block(self, kernel, count - 1, outputs, sizes, rows, ends)
+            batches, last_batch = self._batches(), len(self._batches())
         while ran < count and self.stopped is None:
             trace = self._trace_for(batches[self.batch_index])
             for k in range(1, depth + 1):
@@ -791,10 +795,8 @@ class Trainer:
         self.network.set_parameters(self.initial)
         self._new_optimizer()
         self.history = History()
-        self.trace = None
-        self.phase = Phase.READY
-        self.override = None
-        self.divergence = None
+        self.trace, self.phase = None, Phase.READY
+        self.override = self.divergence = None
         self._reset_counters()
 
     # -- snapshots -------------------------------------------------------------------
@@ -875,11 +877,8 @@ class Trainer:
         self.initial = parsed.initial
         self.epoch, self.step_count, self.batch_index = parsed.epoch, parsed.step, parsed.batch
         self.epoch_loss_sum, self.epoch_samples = parsed.epoch_loss_sum, parsed.epoch_samples
-        self.best_val, self.bad_epochs, self.stopped = (
-            parsed.best_val,
-            parsed.bad_epochs,
-            parsed.stopped,
-        )
+        self.best_val, self.bad_epochs = parsed.best_val, parsed.bad_epochs
+        self.stopped = parsed.stopped
 
     def to_lesson(self, with_state: bool = True) -> Lesson:
         """The lesson as it stands now: current parameters, settings and (unless

@@ -15,6 +15,7 @@ import pytest
 from engine_lessons import random_lesson
 
 from bpsim.cli.main import main as cli_main
+from bpsim.core.scalar_run import block_kernel
 from bpsim.core.spec import Lesson, TrainingSpec
 from bpsim.core.trainer import BLOCK_STEPS, DivergenceError, Trainer
 from bpsim.fileformat import dumps_lesson, parse_lesson
@@ -219,10 +220,16 @@ def test_early_stopping_stops_every_mode_at_the_same_step() -> None:
 
 
 @pytest.mark.parametrize(
-    "hyper", [{"learning_rate": 40.0}, {"learning_rate": 8.0, "momentum": 0.9}]
+    ("hyper", "batch"),
+    [
+        ({"learning_rate": 40.0}, 2),
+        ({"learning_rate": 8.0, "momentum": 0.9}, 2),
+        ({"learning_rate": 9.0}, 1),  # the scalar path's SGD blocks
+        ({"learning_rate": 9.0, "weight_decay": 0.5}, 1),
+    ],
 )
 def test_divergence_in_a_run_block_stops_where_stepping_stops(
-    hyper: dict[str, float],
+    hyper: dict[str, float], batch: int
 ) -> None:
     """A learning rate that blows up in the middle of a Run block: the block is rewound
     and replayed, so Run stops at the same step, with the same message and the same last
@@ -232,9 +239,10 @@ def test_divergence_in_a_run_block_stops_where_stepping_stops(
         ["linear", "linear"],
         "half_sse",
         samples=6,
-        training=TrainingSpec(batch_size=2),
+        training=TrainingSpec(batch_size=batch),
         **hyper,
     )
+    assert (block_kernel(Trainer(lesson)) is not None) == (batch == 1)
     stepped = Trainer(lesson)
     with pytest.raises(DivergenceError) as by_step:
         for _ in range(10_000):
@@ -317,3 +325,103 @@ def test_a_block_keeps_a_bounded_number_of_outputs_aside() -> None:
     small = Trainer(general("sgd", {"learning_rate": 0.1})[0])
     small.run_steps(20)
     assert sum(b.size for b in small._block_outputs) <= 2 * BLOCK_ROWS
+
+
+#: Tiny networks on the straight-line scalar path (bpsim/core/scalar.py), one sample a
+#: step: every activation and loss it covers, every bias mode.
+SCALAR_SHAPES = {
+    "2-3-2-sigmoid-bce-none": ([2, 3, 2], ["sigmoid", "sigmoid"], "binary_cross_entropy", "none"),
+    "2-4-1-tanh-bce": ([2, 4, 1], ["tanh", "sigmoid"], "binary_cross_entropy", "per_neuron"),
+    "3-3-2-relu-linear-mse": ([3, 3, 2], ["relu", "linear"], "mse", "per_neuron"),
+    "2-2-2-1-tanh-half-sse-shared": (
+        [2, 2, 2, 1],
+        ["tanh", "sigmoid", "linear"],
+        "half_sse",
+        "shared",
+    ),
+}
+SCALAR_OPTIMIZERS = [OPTIMIZERS[0], ("sgd", {"learning_rate": 0.1, "weight_decay": 0.01})]
+SCALAR_OPTIMIZERS += [OPTIMIZERS[1], OPTIMIZERS[2], OPTIMIZERS[6]]
+# β₁ = 0.3: torch.lerp's other formula (weight 0.7 ≥ 0.5)
+SCALAR_OPTIMIZERS += [("adam", {"learning_rate": 0.01, "beta1": 0.3, "weight_decay": 1e-3})]
+
+
+@pytest.mark.parametrize("shape", SCALAR_SHAPES.values(), ids=SCALAR_SHAPES.keys())
+@pytest.mark.parametrize(
+    ("name", "hyper"),
+    SCALAR_OPTIMIZERS,
+    ids=["sgd", "sgd-decay", "nesterov", "dampened", "adam", "adam-lerp-decay"],
+)
+def test_every_mode_gives_the_same_bits_on_the_scalar_path(
+    shape, name: str, hyper: dict[str, float | bool]
+) -> None:
+    """Plain SGD runs whole blocks in the generated code, the others step through the
+    generated per-layer functions; phases, Run, Epoch, run_epochs and resume agree."""
+    sizes, activations, loss, bias = shape
+    lesson = random_lesson(
+        sizes,
+        activations,
+        loss,
+        bias=bias,
+        samples=3,
+        seed=4,
+        optimizer=name,
+        training=TrainingSpec(batch_size=1, shuffle=True, seed=5),
+        **hyper,
+    )
+    trainer = Trainer(lesson)
+    assert trainer.network.scalar_kernel() is not None
+    # SGD runs whole blocks in the generated code (with momentum once its buffer started)
+    fast = name == "adam" or (name == "sgd" and "momentum" not in hyper)
+    assert (block_kernel(trainer) is not None) == fast
+    if name == "sgd":
+        trainer.run_steps(1)
+        assert block_kernel(trainer) is not None
+    epochs = 70
+    reference = by_phases(lesson, 3 * epochs)
+    assert np.isfinite(reference.network.flat).all()
+    expected = fingerprint(reference)
+    assert fingerprint(by_run(lesson, 3 * epochs)) == expected
+    assert fingerprint(by_epochs(lesson, epochs)) == expected
+    assert fingerprint(by_epoch_chunks(lesson, epochs)) == expected
+    assert fingerprint(by_resume(lesson, 3 * epochs)) == expected
+
+
+def test_the_inspector_sees_the_same_last_pass_after_a_scalar_run() -> None:
+    lesson, _ = tiny("sgd", {"learning_rate": 0.1})
+    stepped, ran = Trainer(lesson), Trainer(lesson)
+    for _ in range(BLOCK_STEPS + 11):
+        stepped.step()
+    ran.run_steps(BLOCK_STEPS + 11)
+    a, b = stepped.trace, ran.trace
+    assert a is not None and b is not None
+    for name in ("z", "a", "fprime", "grad_a", "delta"):
+        for x, y in zip(getattr(a, name)[1:], getattr(b, name)[1:], strict=True):
+            assert x.tobytes() == y.tobytes(), name
+    assert a.flat_grads.tobytes() == b.flat_grads.tobytes()
+    assert a.sample_losses.tobytes() == b.sample_losses.tobytes()
+    assert fingerprint(ran) == fingerprint(stepped)
+
+
+def test_frozen_arrays_on_the_scalar_path_give_the_same_bits() -> None:
+    """A frozen layer keeps the tiny network on the scalar pass but off the SGD
+    blocks (which move every parameter): every mode still agrees, the frozen weights
+    never move."""
+    lesson = random_lesson(
+        [2, 3, 1],
+        ["tanh", "sigmoid"],
+        "binary_cross_entropy",
+        samples=3,
+        training=TrainingSpec(batch_size=1, shuffle=True, seed=1),
+    )
+    layers = list(lesson.layers)
+    layers[1] = replace(layers[1], train_weights=False)
+    lesson = replace(lesson, layers=layers)
+    trainer = Trainer(lesson)
+    assert trainer.network.scalar_kernel() is not None and block_kernel(trainer) is None
+    frozen = trainer.network.weights[0].copy()
+    expected = fingerprint(by_phases(lesson, 300))
+    ran = by_run(lesson, 300)
+    assert fingerprint(ran) == expected
+    assert fingerprint(by_resume(lesson, 300)) == expected
+    assert ran.network.weights[0].tobytes() == frozen.tobytes()
