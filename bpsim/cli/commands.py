@@ -251,13 +251,29 @@ def train(args: argparse.Namespace) -> int:
     code = EXIT_OK
     with _deferred_interrupt() as asked:
         try:
-            for done in range(1, args.epochs + 1):
-                if not _train_epoch(trainer, asked):
+            done, chunk = 0, 1
+            while done < args.epochs:
+                # Epochs in chunks that take about 50 ms: one call into the lean loop for
+                # many short epochs (the 2-2-2 lesson's epoch is one step), a check for
+                # Ctrl-C and a progress line between chunks. The bits are the same.
+                count = min(chunk, args.epochs - done)
+                started = time.monotonic()
+                if count == 1:
+                    if not _train_epoch(trainer, asked):
+                        code = EXIT_INTERRUPTED
+                        break
+                    finished = 1
+                else:
+                    finished = trainer.run_epochs(count)
+                done += finished
+                progress.epoch_done(done, trainer)
+                if trainer.stopped or finished == 0:
+                    break
+                if asked[0]:
                     code = EXIT_INTERRUPTED
                     break
-                progress.epoch_done(done, trainer)
-                if trainer.stopped:
-                    break
+                if time.monotonic() - started < 0.05:
+                    chunk *= 2
         except DivergenceError as error:
             progress.finish(trainer)
             say(f"error: {escape(source)}: {escape(error)}")
