@@ -80,6 +80,15 @@ def parse_number(value: object) -> float:
     return number
 
 
+def is_number(text: str) -> bool:
+    """Whether ``text`` reads as a finite number in the one grammar of :func:`parse_number`."""
+    try:
+        parse_number(text)
+    except ValueError:
+        return False
+    return True
+
+
 def number_text_state(text: str) -> str:
     """``"acceptable"``, ``"intermediate"`` (could still become a number) or ``"invalid"``
     for an editor's text; what the editors' validators report."""

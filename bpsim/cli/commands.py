@@ -32,9 +32,7 @@ from bpsim.datasets.system import NAME_MAX, kind_of, long_name
 from bpsim.fileformat import LessonFileError
 
 if TYPE_CHECKING:
-    import numpy as np
-
-    from bpsim.core.network import Network
+    pass
 
 
 def _name_check(path_text: str) -> None:
@@ -272,7 +270,8 @@ def train(args: argparse.Namespace) -> int:
                 if asked[0]:
                     code = EXIT_INTERRUPTED
                     break
-                if time.monotonic() - started < 0.05:
+                # The first epochs one by one, so a short run reports every epoch.
+                if done >= 16 and time.monotonic() - started < 0.05:
                     chunk *= 2
         except DivergenceError as error:
             progress.finish(trainer)
@@ -359,7 +358,13 @@ def check(args: argparse.Namespace) -> int:
     shows on a terminal, and Ctrl-C stops with the verdict on what was checked."""
     import numpy as np
 
-    from bpsim.core.gradcheck import CHECK_SEED, PASS_THRESHOLD, numeric_gradient, plan_check
+    from bpsim.core.gradcheck import (
+        CHECK_SEED,
+        PASS_THRESHOLD,
+        analytic_gradients,
+        numeric_gradient,
+        plan_check,
+    )
     from bpsim.teaching.explain import names_for
 
     source = lesson_path(args.file)
@@ -377,7 +382,7 @@ def check(args: argparse.Namespace) -> int:
         )
     arrays = net.parameter_arrays()
     chosen = ((n, int(flat)) for n, positions in enumerate(plan.positions) for flat in positions)
-    analytic = _analytic(net, inputs, targets)
+    analytic = analytic_gradients(net, inputs, targets)
     print(f"{'parameter':<28} {'backprop':>14} {'finite diff.':>14} {'rel. error':>10}")
     worst = 0.0
     checked = 0
@@ -438,18 +443,6 @@ class _Status:
         if self.shown:
             sys.stderr.write("\r" + " " * 40 + "\r")
             sys.stderr.flush()
-
-
-def _analytic(net: Network, inputs: np.ndarray, targets: np.ndarray) -> list[np.ndarray]:
-    import numpy as np
-
-    trace = net.new_trace(inputs, targets, np.arange(len(inputs)))
-    net.forward(trace)
-    net.backward(trace)
-    out: list[np.ndarray] = []
-    for gw, gb in zip(trace.weight_grads, trace.bias_grads, strict=True):
-        out += [gw.copy(), gb.copy()]
-    return out
 
 
 def _relative(a: float, num: float) -> float:

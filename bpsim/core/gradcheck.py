@@ -42,15 +42,22 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> np.ndarray:
     return np.abs(analytic - numeric) / scale
 
 
-def gradient_check(network: Network, inputs: np.ndarray, targets: np.ndarray) -> GradientCheck:
-    """Check every parameter's gradient on one batch. Parameters are left bit-identical."""
-    rows = np.arange(len(inputs))
-    trace = network.new_trace(inputs, targets, rows)
+def analytic_gradients(
+    network: Network, inputs: np.ndarray, targets: np.ndarray
+) -> list[np.ndarray]:
+    """Backpropagation's gradients on one batch, as copies in the order W0, b0, W1, …"""
+    trace = network.new_trace(inputs, targets, np.arange(len(inputs)))
     network.forward(trace)
     network.backward(trace)
     analytic: list[np.ndarray] = []
     for gw, gb in zip(trace.weight_grads, trace.bias_grads, strict=True):
         analytic += [gw.copy(), gb.copy()]
+    return analytic
+
+
+def gradient_check(network: Network, inputs: np.ndarray, targets: np.ndarray) -> GradientCheck:
+    """Check every parameter's gradient on one batch. Parameters are left bit-identical."""
+    analytic = analytic_gradients(network, inputs, targets)
 
     numeric: list[np.ndarray] = []
     arrays = network.parameter_arrays()

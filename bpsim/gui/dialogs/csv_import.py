@@ -42,20 +42,13 @@ from bpsim.gui.state.controller import Controller
 from bpsim.gui.state.session import Session
 from bpsim.lessons import structure
 from bpsim.lessons.dataset_edit import fit_problem
+from bpsim.text import is_number
 
 ROLES = ("input", "target", "class (one-hot)", "ignore")
 PREVIEW_ROWS = 12
 SNIFF_BYTES = 256 * 1024
 #: Files up to this size are read again after each change, so problems show at once.
 LIVE_CHECK_BYTES = 4 * 1024 * 1024
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def sniff(path: Path) -> tuple[list[str] | None, list[list[str]]]:
@@ -78,7 +71,7 @@ def sniff(path: Path) -> tuple[list[str] | None, list[list[str]]]:
     if not rows:
         return None, []
     first = [v.strip() for v in rows[0]]
-    if any(not _is_number(v) for v in first):
+    if any(not is_number(v) for v in first):
         return first, rows[1 : 1 + PREVIEW_ROWS * 4]
     return None, rows[: PREVIEW_ROWS * 4]
 
@@ -231,7 +224,7 @@ class CsvImportDialog(DataDialog):
         n_out = self.session.trainer.network.sizes[-1]
         for c, name in enumerate(names):
             values = [r[c].strip() for r in rows if c < len(r)]
-            numeric = all(_is_number(v) for v in values if v)
+            numeric = all(is_number(v) for v in values if v)
             sample = ", ".join(values[:4]) + (" …" if len(values) > 4 else "")
             self.columns.setItem(c, 0, QTableWidgetItem(name))
             self.columns.setItem(c, 1, QTableWidgetItem(sample))

@@ -50,7 +50,7 @@ from bpsim.gui.style.plot_style import (
 )
 from bpsim.gui.widgets.controls import push_button
 from bpsim.teaching.metrics import target_classes, task_of
-from bpsim.text import fmt
+from bpsim.text import fmt, is_number
 
 IN_USE_COLOR = "#6a3d9a"
 MARK = "▶"
@@ -236,7 +236,7 @@ class DataTableModel(QAbstractTableModel):
             number = float(text)
             self.controller.set_data_value(part[0], index.row(), part[1], number)
         except ValueError as error:
-            message = str(error) if text and _is_number(text) else f"'{value}' is not a number"
+            message = str(error) if text and is_number(text) else f"'{value}' is not a number"
             self.editRejected.emit(f"Sample {index.row() + 1}: {message}")
             return False
         return True
@@ -250,14 +250,6 @@ class DataTableModel(QAbstractTableModel):
 
 def _counted(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 # -- the plane -----------------------------------------------------------------------------

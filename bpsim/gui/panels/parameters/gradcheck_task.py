@@ -24,6 +24,7 @@ from bpsim.core.gradcheck import (
     PASS_THRESHOLD,
     CheckPlan,
     GradientCheck,
+    analytic_gradients,
     numeric_gradient,
     plan_check,
     relative_error,
@@ -60,12 +61,7 @@ def run_check(
     progress: Progress | None = None,
 ) -> SampledCheck:
     """The check of ``plan``'s parameters on ``network`` (put back bit for bit)."""
-    trace = network.new_trace(inputs, targets, np.arange(len(inputs)))
-    network.forward(trace)
-    network.backward(trace)
-    analytic: list[np.ndarray] = []
-    for gw, gb in zip(trace.weight_grads, trace.bias_grads, strict=True):
-        analytic += [gw.copy(), gb.copy()]
+    analytic = analytic_gradients(network, inputs, targets)
     numeric = [np.zeros_like(a) for a in analytic]
     done = 0
     for n, positions in enumerate(plan.positions):
