@@ -5,6 +5,7 @@ seed-000 worked example's: ∂E/∂w5 = 0.58371 × 0.232122 × 0.538424 = 0.0729
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from gui_helpers import step
 from PySide6.QtCore import QRectF, Qt
@@ -264,6 +265,22 @@ def test_net_targets_and_errors_are_on_the_canvas(qtbot: QtBot) -> None:
     assert (tag.first_text(), tag.second_text()) == ("target = 0.05", "out − target = 0.58371")
     assert editor._target_tags[1].second_text() == "out − target = −0.171002"
     assert editor.neuron_item(0, 0).net_text() == ""  # inputs have no net input
+
+
+def test_ten_outputs_label_only_the_class_of_the_sample(qtbot: QtBot) -> None:
+    """Digits: ten target tags would crowd the output column; the sample's class keeps
+    its target and error, the other nine outputs have none."""
+    window = _window(qtbot, "digits")
+    window.show()
+    editor = window.panels["network_editor"]
+    step(qtbot, window, "forward")
+    trainer = window.session.trainer
+    assert trainer.trace is not None
+    label = int(np.argmax(trainer.trace.targets[0]))
+    shown = {i for i, tag in editor._target_tags.items() if tag.isVisible()}
+    assert shown == {label}
+    tag = editor._target_tags[label]
+    assert tag.first_text() == "target = 1" and tag.second_text().startswith("out − target =")
 
 
 def test_precision_is_one_setting_for_every_view(qtbot: QtBot) -> None:

@@ -29,6 +29,9 @@ from bpsim.gui.state.session import ParameterKey
 from bpsim.gui.style import palette
 from bpsim.text import fmt, full
 
+#: Outputs up to this many each get a target tag; more (ten digits) label only the class.
+MAX_TARGET_TAGS = 4
+
 
 class RefreshMixin(EditorState):
     """Pens, fills, texts and arrows from the session; tooltips on demand."""
@@ -203,8 +206,14 @@ class RefreshMixin(EditorState):
             if len(rows) == 0 or len(trainer.targets) == 0:
                 return
             targets = trainer.targets[int(rows[0])]
+        # Many outputs (the ten digits): only the class the sample belongs to is labelled,
+        # so ten small tags do not crowd the column; two outputs keep a tag each.
+        only = int(np.argmax(targets)) if len(targets) > MAX_TARGET_TAGS else None
         for index, tag in self._target_tags.items():
             if index >= len(targets):
+                continue
+            if only is not None and index != only:
+                tag.set_lines("", "")
                 continue
             target = float(targets[index])
             error = ""
