@@ -69,6 +69,7 @@ def bpsim(
             if time.monotonic() - started > timeout:
                 process.kill()
                 _, status, usage = os.wait4(process.pid, 0)
+                process.returncode = os.waitstatus_to_exitcode(status)  # reaped: no warning
                 raise AssertionError(f"bpsim {' '.join(args)} still ran after {timeout} s")
             if interrupt_after is not None and not sent:
                 out_file.seek(0)
