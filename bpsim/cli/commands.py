@@ -26,10 +26,11 @@ from bpsim.cli.main import (
     EXIT_OK,
     CliError,
 )
-from bpsim.cli.output import OutputClosed, escape, say
+from bpsim.cli.output import OutputClosed, say
 from bpsim.core.trainer import DivergenceError, Trainer
 from bpsim.datasets.system import NAME_MAX, kind_of, long_name
 from bpsim.fileformat import LessonFileError
+from bpsim.fileformat.errors import escape
 
 if TYPE_CHECKING:
     pass

@@ -190,7 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: list[str]) -> int:
-    from bpsim.cli.output import OutputClosed, OutputFailed, escape, say
+    from bpsim.cli.output import OutputClosed, OutputFailed, say
+    from bpsim.fileformat.errors import escape
 
     try:
         code = run(argv)

@@ -20,7 +20,6 @@ import unicodedata
 from typing import TextIO
 
 from bpsim.fileformat.errors import control_code as _code
-from bpsim.fileformat.errors import escape as escape  # the one escape, re-exported
 
 # The same, but a terminal's own line breaks and tabs stay (for documents, not messages).
 _UNSAFE_IN_TEXT = re.compile(

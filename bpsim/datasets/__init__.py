@@ -18,7 +18,6 @@ from bpsim.core.spec import Dataset
 from bpsim.datasets.csvfile import load_csv
 from bpsim.datasets.errors import DatasetError
 from bpsim.datasets.registry import BUILTINS, checked_options, lookup
-from bpsim.datasets.resources import resources_dir
 
 __all__ = [
     "DatasetError",
@@ -27,7 +26,6 @@ __all__ = [
     "builtin_options",
     "load_builtin",
     "load_csv",
-    "resources_dir",
 ]
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from bpsim.core.spec import Dataset
 from bpsim.datasets.errors import DatasetError
-from bpsim.datasets.resources import resources_dir
+from bpsim.resources import resource
 
 DIGITS_ROWS = 1797
 DIGITS_FILE = "digits.csv.gz"
@@ -25,7 +25,7 @@ IRIS_INPUT_NAMES = ["sepal length", "sepal width", "petal length", "petal width"
 
 
 def _data_file(name: str) -> Path:
-    path = resources_dir() / "data" / name
+    path = resource("data", name)
     if not path.is_file():
         raise DatasetError("builtin", f"the bundled file {path} is missing; reinstall bpsim")
     return path

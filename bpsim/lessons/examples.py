@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bpsim.datasets.resources import resources_dir
+from bpsim.resources import resource
 
 
 @dataclass(frozen=True)
@@ -16,7 +16,7 @@ class Example:
 
     @property
     def path(self) -> Path:
-        return resources_dir() / "examples" / self.filename
+        return resource("examples", self.filename)
 
 
 EXAMPLES: tuple[Example, ...] = (

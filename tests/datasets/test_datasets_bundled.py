@@ -8,11 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from bpsim.resources import resource
 
 import bpsim.datasets.bundled as bundled
-from bpsim.datasets import DatasetError, load_builtin, resources_dir
+from bpsim.datasets import DatasetError, load_builtin
 
-DATA = resources_dir() / "data"
+DATA = resource("data")
 
 
 def raw_digits_rows() -> list[list[float]]:
@@ -28,7 +29,7 @@ def raw_iris_rows() -> tuple[list[str], list[list[float]]]:
 
 def test_resources_dir_is_beside_the_package() -> None:
     root = Path(__file__).resolve().parents[2]
-    assert resources_dir() == root / "resources"
+    assert resource() == root / "resources"
     for name in ("digits.csv.gz", "iris.csv", "README.md"):
         assert (DATA / name).is_file()
 
@@ -115,7 +116,7 @@ def test_missing_bundled_file_is_a_dataset_error(
 ) -> None:
     bundled.digits_raw.cache_clear()
     bundled.iris_raw.cache_clear()
-    monkeypatch.setattr(bundled, "resources_dir", lambda: tmp_path)
+    monkeypatch.setattr(bundled, "resource", lambda *parts: tmp_path.joinpath(*parts))
     try:
         for name in ("digits", "iris"):
             with pytest.raises(DatasetError, match=r"^builtin: the bundled file .* is missing"):
@@ -133,7 +134,7 @@ def test_damaged_bundled_file_is_a_dataset_error(
     (tmp_path / "data" / "iris.csv").write_text("150,4,a,b,c\n1,2,3,4,0\n")
     bundled.digits_raw.cache_clear()
     bundled.iris_raw.cache_clear()
-    monkeypatch.setattr(bundled, "resources_dir", lambda: tmp_path)
+    monkeypatch.setattr(bundled, "resource", lambda *parts: tmp_path.joinpath(*parts))
     try:
         for name in ("digits", "iris"):
             with pytest.raises(DatasetError, match=r"^builtin: the bundled file .* is damaged"):

@@ -131,9 +131,11 @@ def test_standardize_huge_values_without_overflow(tmp_path: Path) -> None:
 
 def test_iris_file_through_the_csv_loader(tmp_path: Path) -> None:
     """The bundled iris file read as a user's CSV gives the built-in data set."""
-    from bpsim.datasets import load_builtin, resources_dir
+    from bpsim.resources import resource
 
-    text = (resources_dir() / "data" / "iris.csv").read_text().split("\n", 1)[1]
+    from bpsim.datasets import load_builtin
+
+    text = resource("data", "iris.csv").read_text().split("\n", 1)[1]
     path = write(tmp_path, "sl,sw,pl,pw,species\n" + text)
     d = load_csv(path, ["sl", "sw", "pl", "pw"], ["species"], one_hot="species", standardize=True)
     builtin = load_builtin("iris", {})

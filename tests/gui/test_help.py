@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import configparser
 
+from bpsim.resources import resource
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from bpsim.datasets.resources import resources_dir
 from bpsim.gui import MainWindow
 from bpsim.gui.services.help import ICON_PATH, app_icon
 
@@ -93,7 +93,7 @@ def test_the_icon_is_a_sharp_vector_image(qtbot: QtBot, window: MainWindow) -> N
 def test_the_desktop_file_launches_bpsim_with_its_icon() -> None:
     parser = configparser.ConfigParser(interpolation=None)
     parser.optionxform = str  # keys are case-sensitive
-    parser.read(resources_dir() / "bpsim.desktop", encoding="utf-8")
+    parser.read(resource("bpsim.desktop"), encoding="utf-8")
     entry = parser["Desktop Entry"]
     assert entry["Type"] == "Application"
     assert entry["Exec"].split()[0] == "bpsim"

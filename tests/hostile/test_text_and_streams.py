@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from hostile_helpers import SECONDS, assert_clean, bpsim, lesson, write_lesson
 
-from bpsim.cli.output import ascii_form, escape
+from bpsim.cli.output import ascii_form
+from bpsim.fileformat.errors import escape
 from bpsim.lessons.files import trainer_from_lesson_file
 
 NASTY = "x\x1b[2Jy\rz\u2028w"  # clears the screen, returns the cursor, breaks the line

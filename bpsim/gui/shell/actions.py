@@ -29,7 +29,6 @@ from PySide6.QtWidgets import QApplication, QStyle, QWidget
 
 # The step actions are named in the host, below the services that list them; the window
 # imports them from here, with the actions they name.
-from bpsim.gui.host import STEP_ACTIONS as STEP_ACTIONS
 
 
 @dataclass(frozen=True)

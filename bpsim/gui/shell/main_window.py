@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from bpsim.core.trainer import Phase, Trainer
 from bpsim.fileformat import LessonFileError
 from bpsim.fileformat.errors import escape
-from bpsim.gui.host import RIGHT
+from bpsim.gui.host import RIGHT, STEP_ACTIONS
 from bpsim.gui.panels.chain_rule_strip import install_chain_rule_strip
 from bpsim.gui.panels.loss_plot import LossPlot
 from bpsim.gui.panels.network.editor import NetworkEditor
@@ -50,7 +50,7 @@ from bpsim.gui.services.help import HelpCenter, app_icon
 from bpsim.gui.services.presentation import PresentationMode
 from bpsim.gui.services.recovery import RecoveryManager
 from bpsim.gui.services.settings import Settings
-from bpsim.gui.shell.actions import STEP_ACTIONS, build_actions, set_run_state, undo_redo_actions
+from bpsim.gui.shell.actions import build_actions, set_run_state, undo_redo_actions
 from bpsim.gui.shell.data_tools import install_data_views
 from bpsim.gui.shell.docks import make_panel_dock, place_dock
 from bpsim.gui.shell.menus import Menus
