@@ -171,7 +171,10 @@ def run(argv: Sequence[str]) -> int:
     if args.file is not None:
         from bpsim.cli.commands import lesson_path
 
-        source = str(lesson_path(args.file))
+        lesson_path(args.file)  # refused here, in one line, before Qt starts
+        # The window resolves a built-in lesson's name itself and opens it unsaved, so
+        # Save never writes into the installed package.
+        source = args.file
     from bpsim.gui.app import run_app
 
     return run_app(source, present=args.present)
