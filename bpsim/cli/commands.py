@@ -233,7 +233,7 @@ def _train_epoch(trainer: Trainer, asked: list[bool]) -> bool:
             return False
         left = trainer.batches_per_epoch - trainer.batch_index
         started = time.monotonic()
-        if trainer.train_steps(min(chunk, left)) == 0:
+        if trainer.run_steps(min(chunk, left)) == 0:
             break
         if time.monotonic() - started < 0.05:
             chunk *= 2

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,30 @@ from bpsim.core.spec import LayerSpec, Parameters, default_labels
 #: machine a second BLAS thread stalls (one update of 42 µs took 222 µs median, 2.3 ms at
 #: worst, with two threads on two shared cores).
 BLAS_SINGLE_THREAD_WORK = 4_000_000
+
+
+def forward_through(
+    weights: Sequence[np.ndarray],
+    biases: Sequence[np.ndarray],
+    activations: Sequence[Activation | None],
+    inputs: np.ndarray,
+    last: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Net inputs z and activations a of layer ``last`` for the rows of ``inputs`` (layer 0:
+    both are the inputs), leaving every trace alone. The one forward loop for whole-network
+    outputs (validation, loss_on) and for the teaching back-ends that need a hidden layer
+    (decision maps, loss landscapes), so their numbers are the engine's to the last bit.
+    The caller sets NumPy's error state."""
+    a = inputs
+    z = a
+    for k in range(1, last + 1):
+        z = a @ weights[k - 1].T
+        if biases[k - 1].size:
+            z += biases[k - 1]
+        act = activations[k]
+        assert act is not None
+        a = act.apply(z, np.empty_like(z))
+    return z, a
 
 
 class _BlasThreads:
@@ -369,15 +394,7 @@ class Network:
             return self._outputs(a)
 
     def _outputs(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        z = a
-        for k in range(1, self.depth + 1):
-            z = a @ self.weights[k - 1].T
-            if self.biases[k - 1].size:
-                z += self.biases[k - 1]
-            act = self.activations[k]
-            assert act is not None
-            a = act.apply(z, np.empty_like(z))
-        return z, a
+        return forward_through(self.weights, self.biases, self.activations, a, self.depth)
 
     def loss_on(self, inputs: np.ndarray, targets: np.ndarray) -> float:
         """The mean loss over some samples."""

@@ -490,9 +490,6 @@ class Trainer:
         last entirely finite state. Any ``count`` per time slice is fine."""
         return self._run_steps(count)
 
-    #: the name the window, the timeline and the tests used before run_steps
-    train_steps = run_steps
-
     def _run_steps(self, count: int) -> int:
         done = 0
         if count <= 0:

@@ -86,7 +86,7 @@ class Run:
             return 0
         before = self.trainer.step_count
         try:
-            self.trainer.train_steps(steps)
+            self.trainer.run_steps(steps)
         except DivergenceError as error:
             self.divergence = error.divergence
         return self.trainer.step_count - before

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bpsim.core.network import Network
-from bpsim.teaching.forward import forward_through
+from bpsim.core.network import Network, forward_through
 
 __all__ = [
     "MAX_RESOLUTION",

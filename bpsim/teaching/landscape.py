@@ -33,9 +33,8 @@ from typing import Any
 import numpy as np
 
 from bpsim.core.flat import ParameterLayout
-from bpsim.core.network import Network
+from bpsim.core.network import Network, forward_through
 from bpsim.core.trainer import Trainer
-from bpsim.teaching.forward import forward_through
 
 __all__ = [
     "DEFAULT_MAX_SAMPLES",

@@ -424,7 +424,7 @@ class Timeline:
 
     def _run(self, action: str) -> object:
         if action.startswith(STEPS_PREFIX):
-            return self.trainer.train_steps(int(action[len(STEPS_PREFIX) :]))
+            return self.trainer.run_steps(int(action[len(STEPS_PREFIX) :]))
         if action in PHASES:
             return PHASES[action](self.trainer)
         # An edit always has its own snapshot, which is where a replay starts.

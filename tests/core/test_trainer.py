@@ -307,7 +307,7 @@ def test_fast_loop_equals_phase_by_phase_stepping(optimizer: str) -> None:
         training=spec,
     )
     fast, slow = Trainer(lesson), Trainer(lesson)
-    fast.train_steps(20)
+    fast.run_steps(20)
     for _ in range(20):
         slow.forward()
         slow.backward()
@@ -326,7 +326,7 @@ def test_frozen_layers_do_not_change_and_keep_no_optimizer_state() -> None:
     lesson.layers[2].train_bias = False
     t = Trainer(lesson)
     w0, b1 = t.network.weights[0].copy(), t.network.biases[1].copy()
-    t.train_steps(5)
+    t.run_steps(5)
     np.testing.assert_array_equal(t.network.weights[0], w0)
     np.testing.assert_array_equal(t.network.biases[1], b1)
     assert not np.array_equal(t.network.weights[1], lesson_weights := t.initial.weights[1])

@@ -21,7 +21,7 @@ def _rendered_rgb(view: DecisionMapView) -> np.ndarray:
 
 def test_and_gets_a_coloured_region_for_each_class(qtbot, make_session) -> None:
     session = make_session("and")
-    session.trainer.train_steps(4 * 3000)  # 3,000 epochs: every sample classified right
+    session.trainer.run_steps(4 * 3000)  # 3,000 epochs: every sample classified right
     view = shown(qtbot, DecisionMapView(session), (600, 500))
     view.refresh_now()
     assert view.choice.currentData() == ("class", None)

@@ -104,7 +104,7 @@ def test_text_grows_on_a_projector(make_view, make_session) -> None:
 def test_a_trained_xor_map_shows_both_answers(make_view, make_session) -> None:
     """After training, the picture holds the blue (0) and the orange (1) ends."""
     session = make_session("xor")
-    session.trainer.train_steps(3000)
+    session.trainer.run_steps(3000)
     view = make_view(session)
     image = view.plot_widget.grab().toImage()
     pixels = [

@@ -42,7 +42,7 @@ def engine_loss(session, a, b, value_a: float, value_b: float) -> float:
 @pytest.mark.parametrize("example", ["house-prices", "tanh", "xor"])
 def test_grid_values_are_the_engines_loss(make_view, make_session, example: str) -> None:
     session = make_session(example)
-    session.trainer.train_steps(5)
+    session.trainer.run_steps(5)
     view = make_view(session)
     land = view.landscape
     assert land is not None and view.pair == (land.param_a, land.param_b)

@@ -68,7 +68,7 @@ def test_steps_extend_the_curve_with_the_engines_own_buffer(
 def test_the_curve_waits_for_the_sessions_signal(make_loss_plot, make_session) -> None:
     session = make_session("xor")
     plot = make_loss_plot(session)
-    session.trainer.train_steps(10)  # the engine alone: no signal, no redraw
+    session.trainer.run_steps(10)  # the engine alone: no signal, no redraw
     assert len(plot.curve_data("train")[1]) == 0
     session.historyChanged.emit()
     assert len(plot.curve_data("train")[1]) == 10
@@ -196,11 +196,11 @@ def test_log_scale_follows_a_rewound_history(make_loss_plot, make_session) -> No
     plot.set_log_scale(True)
     trainer = session.trainer
     snapshot = trainer.snapshot()
-    trainer.train_steps(5)
+    trainer.run_steps(5)
     session.historyChanged.emit()
     trainer.restore(snapshot)  # truncates the history; then different steps follow
     trainer.set_learning_rate(2.0)
-    trainer.train_steps(7)
+    trainer.run_steps(7)
     session.historyChanged.emit()
     values = trainer.history.step_loss.values
     np.testing.assert_allclose(plot.curve_data("train", drawn=True)[1], np.log10(values))

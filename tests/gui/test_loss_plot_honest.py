@@ -35,7 +35,7 @@ def test_the_forward_loss_appears_when_forward_finishes(qtbot, make_loss_plot, s
 
 def test_the_y_range_follows_the_losses_rather_than_zero(qtbot, make_loss_plot, session) -> None:
     plot = make_loss_plot(session, shown=True)
-    session.trainer.train_steps(30)
+    session.trainer.run_steps(30)
     session.historyChanged.emit()
     losses = session.trainer.history.step_loss.values
     (_x0, _x1), (y0, y1) = plot._item.getViewBox().viewRange()
@@ -48,7 +48,7 @@ def test_the_y_range_follows_the_losses_rather_than_zero(qtbot, make_loss_plot, 
 def test_small_batches_draw_epoch_means_over_faint_steps(make_loss_plot, make_session) -> None:
     session = make_session("and")  # one sample a step, four steps an epoch
     plot = make_loss_plot(session, shown=True)
-    session.trainer.train_steps(4 * 20)
+    session.trainer.run_steps(4 * 20)
     session.historyChanged.emit()
     x, means = plot.curve_data("mean")
     history = session.trainer.history
@@ -60,7 +60,7 @@ def test_small_batches_draw_epoch_means_over_faint_steps(make_loss_plot, make_se
     assert plot._mean_curve.opts["pen"].color().alpha() == 255
     # full-batch lessons keep one plain curve
     other = make_loss_plot(make_session("xor"), shown=True)
-    other._session.trainer.train_steps(5)
+    other._session.trainer.run_steps(5)
     other._session.historyChanged.emit()
     assert len(other.curve_data("mean")[0]) == 0
     assert other._train_curve.opts["pen"].color().alpha() == 255

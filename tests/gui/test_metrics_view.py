@@ -21,7 +21,7 @@ def make_view(qtbot):
 
 def test_confusion_matrix_of_the_digits(make_view, make_session) -> None:
     session = make_session("digits")
-    session.trainer.train_steps(60)
+    session.trainer.run_steps(60)
     view = make_view(session)
     view.refresh_now()
     expected = metrics_for(session.trainer)

@@ -54,7 +54,7 @@ def make_window(qtbot: QtBot, folder: Path):
 def leave_crashed_record(folder: Path, steps: int, original: Path | None) -> RecoveryFiles:
     """What a window that crashed leaves: a recovery lesson and its note, no lock."""
     trainer = trainer_from_lesson_file(DEFAULT_EXAMPLE.path)
-    trainer.train_steps(steps)
+    trainer.run_steps(steps)
     folder.mkdir(parents=True, exist_ok=True)
     files = RecoveryFiles(folder, f"crashed{steps}")
     write_info(files, trainer.to_lesson(), original)

@@ -117,7 +117,7 @@ def test_points_of_the_history_that_overflowed_are_left_out_and_the_run_kept(
     from bpsim.lessons.files import save_trainer
 
     trainer = trainer_from_lesson_file(write_lesson(tmp_path / "a.bpsim", lesson()))
-    trainer.train_steps(12)  # three epochs of four steps
+    trainer.run_steps(12)  # three epochs of four steps
     trainer.history.step_loss.values[4] = math.inf  # as if one step's loss overflowed
     trainer.history.epoch_val_loss.values[1] = math.inf
     notes = save_trainer(trainer, tmp_path / "out.bpsim")

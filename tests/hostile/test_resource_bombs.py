@@ -112,7 +112,7 @@ def test_whatever_bpsim_saves_it_can_open(tmp_path: Path, monkeypatch: pytest.Mo
     doc = lesson(layers=[{"size": 2}, {"size": 40}, {"size": 1}])
     trainer = trainer_from_lesson_file(write_lesson(tmp_path / "adam.bpsim", doc))
     trainer.set_optimizer(OptimizerSpec.with_defaults("adam"))
-    trainer.train_steps(8)
+    trainer.run_steps(8)
     full = tmp_path / "full.bpsim"
     assert save_trainer(trainer, full) == []
     # As if the lesson were 290 MB against a cap of 256: the optimizer's state is what

@@ -122,7 +122,7 @@ def test_train_save_reopen_never_loses_the_run(doc: dict[str, Any], steps: int) 
     trainer = trainer_from_text(json.dumps(doc))
     # after a divergence the trainer keeps the last finite state: that is what must be saved
     with contextlib.suppress(DivergenceError):
-        trainer.train_steps(steps)
+        trainer.run_steps(steps)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "run.bpsim"
         notes = save_trainer(trainer, path)
@@ -136,6 +136,6 @@ def test_train_save_reopen_never_loses_the_run(doc: dict[str, Any], steps: int) 
             )
         # and what was saved can be trained and saved again
         with contextlib.suppress(DivergenceError):
-            again.train_steps(1)
+            again.run_steps(1)
         save_trainer(again, path)
         trainer_from_lesson_file(path)

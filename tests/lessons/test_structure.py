@@ -275,7 +275,7 @@ def test_the_empty_lesson_becomes_xor_by_editing() -> None:
     ):
         trainer = structure.edited_trainer(trainer, make(structure.current_lesson(trainer)))
     assert trainer.network.sizes == [2, 4, 1]
-    trainer.train_steps(1500)
+    trainer.run_steps(1500)
     assert trainer.history.step_loss.last() < 0.05
     assert round_trip(structure.current_lesson(trainer)).sizes == [2, 4, 1]
 
@@ -286,7 +286,7 @@ def test_the_empty_lesson_becomes_xor_by_editing() -> None:
 def test_an_edited_trainer_carries_on_where_training_stands(xor: Lesson) -> None:
     xor.optimizer = OptimizerSpec.with_defaults("adam", learning_rate=0.05)
     trainer = Trainer(xor)
-    trainer.train_steps(5)
+    trainer.run_steps(5)
     initial = trainer.initial.copy()
     weights = [w.copy() for w in trainer.network.weights]
     edit = structure.set_activation(structure.current_lesson(trainer), 1, "relu")

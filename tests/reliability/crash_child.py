@@ -103,7 +103,7 @@ def engine_save_loop(lesson: Path) -> None:
 
     trainer = trainer_from_lesson_file(lesson)
     while True:
-        trainer.train_steps(1)
+        trainer.run_steps(1)
         save_trainer(trainer, lesson)
         say(f"SAVED {trainer.step_count}")
 
@@ -112,7 +112,7 @@ def engine_half_write(lesson: Path) -> None:
     from bpsim.lessons.files import save_trainer, trainer_from_lesson_file
 
     trainer = trainer_from_lesson_file(lesson)
-    trainer.train_steps(5)
+    trainer.run_steps(5)
     hang_writes(lesson.name)
     save_trainer(trainer, lesson)
     say("NOT REACHED")

@@ -61,7 +61,7 @@ def test_killed_with_half_a_file_written(tmp_path: Path) -> None:
     assert 0 < Path(temp).stat().st_size < len(before) * 2
     # and the next save is not disturbed by it
     trainer = trainer_from_lesson_file(lesson)
-    trainer.train_steps(7)
+    trainer.run_steps(7)
     save_trainer(trainer, lesson)
     assert trainer_from_lesson_file(lesson).step_count == 7
     assert temp_leftovers(tmp_path) == []  # the dead save's temporary file is cleaned up
@@ -70,7 +70,7 @@ def test_killed_with_half_a_file_written(tmp_path: Path) -> None:
 def test_window_killed_while_saving_during_run(qtbot: QtBot, tmp_path: Path) -> None:
     lesson = lesson_copy(tmp_path)
     trained = trainer_from_lesson_file(lesson)
-    trained.train_steps(25)
+    trained.run_steps(25)
     save_trainer(trained, lesson)  # the file as the teacher last saved it
     before = lesson.read_bytes()
     child = Child("window-save-half-write", lesson)

@@ -90,7 +90,7 @@ def test_the_fast_loop_stops_at_the_same_place() -> None:
         for _ in range(10_000):
             by_step.step()
     with pytest.raises(DivergenceError) as fast_info:
-        fast.train_steps(10_000)
+        fast.run_steps(10_000)
     assert str(fast_info.value) == str(slow_info.value)
     for a, b in zip(arrays(by_step), arrays(fast), strict=True):
         np.testing.assert_array_equal(a, b)
@@ -99,7 +99,7 @@ def test_the_fast_loop_stops_at_the_same_place() -> None:
 def test_a_non_finite_state_is_never_written_and_the_run_is_kept(tmp_path: Path) -> None:
     trainer = trainer_from_lesson_file(house())
     trainer.set_optimizer(OptimizerSpec.with_defaults("adam"))
-    trainer.train_steps(3)
+    trainer.run_steps(3)
     path = tmp_path / "lesson.bpsim"
     trainer.optimizer.buffers()["exp_avg_sq"][0][0] = math.inf  # as if a bug let one in
     notes = save_trainer(trainer, path)
@@ -128,7 +128,7 @@ def window(qtbot: QtBot) -> MainWindow:
 def test_run_stops_at_once_and_says_where(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     reference = diverging_trainer("sgd")
     with pytest.raises(DivergenceError) as info:
-        reference.train_steps(10**6)
+        reference.run_steps(10**6)
     window.controller.set_learning_rate(HUGE["sgd"])
     run = window.findChild(QAction, "run")
     with qtbot.waitSignal(window.session.diverged, timeout=TIMEOUT) as diverged:

@@ -53,11 +53,11 @@ def xor_path():
 def test_engine_memory_is_flat_over_100k_steps() -> None:
     trainer = trainer_from_lesson_file(xor_path())
     trainer.history = History(CAPACITY)
-    trainer.train_steps(20_000)  # warm-up: buffers at their working size
+    trainer.run_steps(20_000)  # warm-up: buffers at their working size
     history_bytes = trainer.history.memory_bytes()
     samples = [rss()]
     for _ in range(8):
-        trainer.train_steps(10_000)
+        trainer.run_steps(10_000)
         samples.append(rss())
     assert trainer.step_count == 100_000
     assert trainer.history.memory_bytes() == history_bytes  # compacted, not grown

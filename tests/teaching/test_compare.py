@@ -40,7 +40,7 @@ def test_runs_start_from_the_same_bits_and_match_training_alone() -> None:
     for (_, spec), result in zip(VARIANTS, results, strict=True):
         alone = Trainer(base)
         alone.set_optimizer(OptimizerSpec.with_defaults(spec.name, **spec.hyper))
-        alone.train_steps(20)
+        alone.run_steps(20)
         assert result.steps == 20 and len(result.step_loss) == 20
         np.testing.assert_array_equal(result.step_loss, alone.history.step_loss.values)
         np.testing.assert_array_equal(result.step_numbers, np.arange(1, 21))
@@ -93,7 +93,7 @@ def test_a_diverging_run_stops_and_the_others_go_on() -> None:
 
 def test_start_from_where_the_simulator_stands() -> None:
     trainer = Trainer(lesson())
-    trainer.train_steps(7)
+    trainer.run_steps(7)
     comparison = ComparisonRun(trainer.to_lesson(), VARIANTS[:1])
     run = comparison.runs[0].trainer
     assert run.network.flat.tobytes() == trainer.network.flat.tobytes()

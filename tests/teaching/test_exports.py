@@ -34,7 +34,7 @@ NETWORKS = [
 
 def trained(lesson: Lesson, steps: int = 3) -> Trainer:
     t = Trainer(lesson)
-    t.train_steps(steps)
+    t.run_steps(steps)
     return t
 
 

@@ -127,7 +127,7 @@ def test_trainer_defaults_to_its_training_rows_and_trainer_state_is_untouched() 
         training=TrainingSpec(batch_size=4, validation_fraction=0.25, seed=2),
     )
     trainer = Trainer(lesson)
-    trainer.train_steps(3)
+    trainer.run_steps(3)
     trainer.forward()
     phase, loss = trainer.phase, trainer.trace.loss  # type: ignore[union-attr]
     before = trainer.network.flat.tobytes()
@@ -266,7 +266,7 @@ def test_incremental_computation_matches_and_ignores_later_training() -> None:
     job = LandscapeComputation(trainer, None, None, pa, pb, 0.7, 9)
     assert job.progress == 0 and not job.done
     assert job.compute_rows(4) == 4 and job.progress == pytest.approx(4 / 9)
-    trainer.train_steps(5)  # the computation copied the parameters when it began
+    trainer.run_steps(5)  # the computation copied the parameters when it began
     assert job.compute_rows(100) == 5 and job.done
     assert job.compute_rows(1) == 0
     result = job.result()

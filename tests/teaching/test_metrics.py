@@ -133,7 +133,7 @@ def test_task_detection() -> None:
 def test_metrics_for_a_classification_lesson() -> None:
     targets = np.eye(3)[np.arange(20) % 3]
     trainer = Trainer(lesson("softmax", targets, "cross_entropy", validation_fraction=0.25, seed=3))
-    trainer.train_steps(5)
+    trainer.run_steps(5)
     m = metrics_for(trainer)
     assert m["task"] == "classification" and m["class_names"] == ["y1", "y2", "y3"]
     net = trainer.network
@@ -177,7 +177,7 @@ def test_metrics_for_a_regression_lesson() -> None:
     )
     fit = Trainer(line)
     before = metrics_for(fit)["train"]["r2"]
-    fit.train_steps(200)
+    fit.run_steps(200)
     after = metrics_for(fit)["train"]["r2"]
     assert before < 0.5 < 0.999999 < after <= 1.0
 

@@ -40,7 +40,7 @@ def run(trainer: Trainer, action: str) -> None:
     """Take one recorded action on a trainer, as the window would."""
     try:
         if action.startswith(STEPS_PREFIX):
-            trainer.train_steps(int(action[len(STEPS_PREFIX) :]))
+            trainer.run_steps(int(action[len(STEPS_PREFIX) :]))
         else:
             PHASES[action](trainer)
     except DivergenceError:
